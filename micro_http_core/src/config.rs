@@ -1,0 +1,83 @@
+//! Limits and timeouts: every bound the server enforces, with its default and its setting.
+
+use std::time::Duration;
+
+/// Every limit the server enforces on a client. Each has a sane default; set them through
+/// [`App::limits`](crate::App::limits) or the individual builder methods.
+///
+/// ```
+/// use micro_http_core::Limits;
+/// use std::time::Duration;
+///
+/// let limits = Limits {
+///     head_timeout: Duration::from_secs(5),
+///     ..Limits::default()
+/// };
+/// assert_eq!(limits.max_head_bytes, 64 * 1024);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request head (request line and header fields) in bytes; larger -> 431. Default 64 KiB.
+    pub max_head_bytes: usize,
+    /// Most header fields in one request; more -> 431. Default 100.
+    pub max_headers: usize,
+    /// Longest single header field line in bytes; longer -> 431. Default 8 KiB.
+    pub max_header_line_bytes: usize,
+    /// Longest request-target in bytes; longer -> 414. Default 8 KiB.
+    pub max_target_bytes: usize,
+    /// Largest request body in bytes unless a route sets its own; larger -> 413 (before reading it when the
+    /// length is announced). Default 2 MiB.
+    pub max_body_bytes: u64,
+    /// Longest chunk-size line (with extensions) in a chunked body. Default 4 KiB.
+    pub max_chunk_line_bytes: usize,
+    /// Largest trailer section of a chunked body. Default 8 KiB.
+    pub max_trailer_bytes: usize,
+    /// How much of a body the handler did not read is read and discarded to keep the connection; a larger
+    /// unread body closes the connection instead. Default 64 KiB.
+    pub max_drain_bytes: u64,
+    /// Time allowed to receive a whole request head, from its first byte (or from accept); after it -> 408 and
+    /// close. Cuts slowloris clients. Default 10 s.
+    pub head_timeout: Duration,
+    /// Time a keep-alive connection may sit idle between requests before it is closed. Default 60 s.
+    pub idle_timeout: Duration,
+    /// Time allowed for any single read of a request body to make progress; after it -> 408 and close.
+    /// Default 10 s.
+    pub body_timeout: Duration,
+    /// Time allowed for any single write of a response to make progress (a client that does not read);
+    /// after it the connection is closed. Default 30 s.
+    pub write_timeout: Duration,
+    /// Most connections served at once; further clients wait in the listen backlog. Default 25,000.
+    pub max_connections: usize,
+    /// Time in-flight requests get to finish after shutdown starts. Default 30 s.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_head_bytes: 64 * 1024,
+            max_headers: 100,
+            max_header_line_bytes: 8 * 1024,
+            max_target_bytes: 8 * 1024,
+            max_body_bytes: 2 * 1024 * 1024,
+            max_chunk_line_bytes: 4 * 1024,
+            max_trailer_bytes: 8 * 1024,
+            max_drain_bytes: 64 * 1024,
+            head_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            max_connections: 25_000,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Limits {
+    pub(crate) fn chunked(&self) -> crate::parse::chunked::ChunkedLimits {
+        crate::parse::chunked::ChunkedLimits {
+            max_line: self.max_chunk_line_bytes,
+            max_trailers: self.max_trailer_bytes,
+        }
+    }
+}

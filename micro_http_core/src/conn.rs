@@ -1,0 +1,612 @@
+//! The per-connection loop: read, parse every request already buffered, run its handler, queue its response,
+//! and write the whole batch at once before waiting for more bytes.
+
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use http::{Method, StatusCode};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::watch;
+use tokio::time::{timeout, timeout_at, Instant as Deadline};
+
+use crate::app::Service;
+use crate::body::{Body, BodyError, BodyFeed};
+use crate::error::HttpError;
+use crate::parse::chunked::{self, ChunkedDecoder, ChunkedError, Decoded};
+use crate::parse::{BodyFraming, HeadParser, Version};
+use crate::request::Request;
+use crate::response::{encode_head, ConnectionField, Framing, Response, ResponseBody};
+
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+/// Read buffer growth step; also the most a single body read pulls in.
+const READ_CHUNK: usize = 8 * 1024;
+/// Responses queued for one batch are flushed once they pass this size, so pipelining never buffers unboundedly.
+const MAX_BATCH: usize = 64 * 1024;
+
+/// The shutdown signal every connection watches: `true` once the server is stopping.
+pub(crate) type ShutdownSignal = watch::Receiver<bool>;
+
+/// Why the loop stopped: all of them simply end the connection.
+#[derive(Debug)]
+enum Stop {
+    /// Close now; nothing more to send.
+    Close,
+    /// Close after a lingering read, because unread input may still be arriving and closing on it would reset
+    /// the connection and could destroy the response in flight (RFC 9112 §9.6).
+    Linger,
+}
+
+struct Conn<S> {
+    io: S,
+    peer: Option<SocketAddr>,
+    service: Arc<Service>,
+    shutdown: ShutdownSignal,
+    rbuf: BytesMut,
+    wbuf: Vec<u8>,
+    parser: HeadParser,
+}
+
+/// Serves one connection until the client closes it, a limit or error closes it, or shutdown.
+pub(crate) async fn serve<S>(io: S, peer: Option<SocketAddr>, service: Arc<Service>, shutdown: ShutdownSignal)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut conn = Conn {
+        io,
+        peer,
+        service,
+        shutdown,
+        rbuf: BytesMut::new(),
+        wbuf: Vec::new(),
+        parser: HeadParser::default(),
+    };
+    let stop = conn.run().await;
+    if let Stop::Linger = stop {
+        conn.linger().await;
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    async fn run(&mut self) -> Stop {
+        let mut first = true;
+        loop {
+            match self.next_request(first).await {
+                Ok(Some(stop)) => return stop,
+                Ok(None) => first = false,
+                Err(stop) => return stop,
+            }
+        }
+    }
+
+    /// Reads, answers and queues one request. `Ok(None)`: continue with the next one.
+    async fn next_request(&mut self, first: bool) -> Result<Option<Stop>, Stop> {
+        let head = match self.read_head(first).await? {
+            Ok(head) => head,
+            Err(e) => {
+                tracing::debug!(peer = ?self.peer, error = %e, "refused request");
+                self.queue_error(&e);
+                self.flush().await?;
+                return Ok(Some(Stop::Linger));
+            }
+        };
+        let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
+        let is_head = head.method == Method::HEAD;
+        let http11 = head.version == Version::Http11;
+        let expect_continue = head.expect_continue;
+        let framing = head.framing;
+        let mut keep_alive = head.keep_alive && !*self.shutdown.borrow();
+
+        let mut req = Request::from_head(head, self.peer);
+        let log = started.map(|t| (req.method(), req.path().to_string(), t));
+        let resolved = self.service.resolve(&mut req);
+        let limit = req.body_limit();
+
+        // Body framing: take a body that is already buffered, refuse one that is too large, stream the rest.
+        let mut pump = None;
+        match framing {
+            BodyFraming::None => {}
+            BodyFraming::Length(n) if n > limit => {
+                return self.refuse(HttpError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("request body of {n} bytes exceeds the limit of {limit} bytes"),
+                ), log).await;
+            }
+            BodyFraming::Length(n) if self.rbuf.len() as u64 >= n => {
+                req.set_body(Body::from_bytes(self.rbuf.split_to(n as usize).freeze()));
+            }
+            BodyFraming::Length(n) => {
+                let (body, feed) = Body::streaming(limit);
+                req.set_body(body);
+                pump = Some(BodyPump::new(feed, BodyDecoder::Length(n), expect_continue, limit));
+            }
+            BodyFraming::Chunked => {
+                match chunked::decode_complete(&mut self.rbuf, self.service.limits.chunked(), limit) {
+                    Ok(Some(body)) => req.set_body(Body::from_bytes(body)),
+                    Ok(None) => {
+                        let (body, feed) = Body::streaming(limit);
+                        req.set_body(body);
+                        let decoder = ChunkedDecoder::new(self.service.limits.chunked());
+                        pump = Some(BodyPump::new(feed, BodyDecoder::Chunked(decoder), expect_continue, limit));
+                    }
+                    Err(e) => return self.refuse(chunked_error(e, limit), log).await,
+                }
+            }
+        }
+
+        let res = match pump.as_mut() {
+            None => self.service.call(resolved, req).await,
+            Some(pump) => {
+                let mut call = pin!(self.service.call(resolved, req));
+                loop {
+                    tokio::select! {
+                        biased;
+                        res = &mut call => break res,
+                        step = pump.step(&mut self.io, &mut self.rbuf, self.service.limits.body_timeout), if pump.active => {
+                            if step.is_err() {
+                                pump.active = false;
+                                pump.failed = true;
+                            }
+                        }
+                    }
+                }
+            }
+        };
+
+        // A body the handler left unread: drain it if small, else close (the next request would be misparsed).
+        let mut linger = false;
+        if let Some(pump) = pump.as_mut() {
+            if !pump.finished() {
+                let drainable = !pump.failed
+                    && (!pump.expect_continue || pump.continue_sent == CONTINUE.len())
+                    && pump.decoder.remaining_hint() <= self.service.limits.max_drain_bytes;
+                if !drainable || !pump.drain(&mut self.io, &mut self.rbuf, &self.service.limits).await {
+                    keep_alive = false;
+                    linger = true;
+                }
+            }
+        }
+
+        let status = res.status();
+        self.queue_response(res, is_head, http11, &mut keep_alive).await?;
+        if let Some((method, path, t)) = log {
+            tracing::info!(target: "micro_http::access", "{method} {path} {} {:?}", status.as_u16(), t.elapsed());
+        }
+        if !keep_alive {
+            self.flush().await?;
+            return Ok(Some(if linger || !self.rbuf.is_empty() { Stop::Linger } else { Stop::Close }));
+        }
+        if self.wbuf.len() >= MAX_BATCH {
+            self.flush().await?;
+        }
+        Ok(None)
+    }
+
+    /// Answers a request refused after its head was read (the body is not read: close after).
+    async fn refuse(
+        &mut self,
+        e: HttpError,
+        log: Option<(Method, String, Instant)>,
+    ) -> Result<Option<Stop>, Stop> {
+        self.queue_error(&e);
+        if let Some((method, path, t)) = log {
+            tracing::info!(target: "micro_http::access", "{method} {path} {} {:?}", e.status().as_u16(), t.elapsed());
+        }
+        self.flush().await?;
+        Ok(Some(Stop::Linger))
+    }
+
+    /// Waits for a complete head. The outer `Err` stops the connection silently (EOF, idle timeout, shutdown);
+    /// the inner `Err` is a request to refuse with a status.
+    async fn read_head(&mut self, first: bool) -> Result<Result<crate::parse::RequestHead, HttpError>, Stop> {
+        let service = self.service.clone();
+        let limits = &service.limits;
+        let now = Deadline::now();
+        // A new connection gets the head timeout to send its first request; a kept-alive one may idle longer.
+        let mut deadline = if first { now + limits.head_timeout } else { now + limits.idle_timeout };
+        let mut started = !self.rbuf.is_empty();
+        if started {
+            deadline = deadline.min(now + limits.head_timeout);
+        }
+        loop {
+            match self.parser.parse(&mut self.rbuf, limits) {
+                Ok(Some(head)) => return Ok(Ok(head)),
+                Ok(None) => {}
+                Err(e) => return Ok(Err(e)),
+            }
+            // Out of complete requests: this batch of responses is done.
+            self.flush().await?;
+            if !started && *self.shutdown.borrow() {
+                return Err(Stop::Close);
+            }
+            if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 4 {
+                self.rbuf.reserve(READ_CHUNK);
+            }
+            let read = tokio::select! {
+                biased;
+                r = timeout_at(deadline, self.io.read_buf(&mut self.rbuf)) => r,
+                _ = self.shutdown.changed(), if !started => return Err(Stop::Close),
+            };
+            match read {
+                Ok(Ok(0)) => return Err(Stop::Close),
+                Ok(Ok(_)) => {
+                    if !started {
+                        started = true;
+                        deadline = deadline.min(Deadline::now() + limits.head_timeout);
+                    }
+                }
+                Ok(Err(_)) => return Err(Stop::Close),
+                Err(_elapsed) if started => {
+                    return Ok(Err(HttpError::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "timed out waiting for the request head",
+                    )))
+                }
+                Err(_elapsed) => return Err(Stop::Close),
+            }
+        }
+    }
+
+    fn queue_error(&mut self, e: &HttpError) {
+        let res = e.to_response();
+        self.encode(&res, Framing::choose(res.status(), res.body().len(), true), ConnectionField::Close);
+        if let ResponseBody::Full(b) = res.body() {
+            self.wbuf.extend_from_slice(b);
+        }
+    }
+
+    fn encode(&mut self, res: &Response, framing: Framing, connection: ConnectionField) {
+        let server = self.service.server_name.as_ref().map(|v| v.as_bytes());
+        crate::date::with_date(|date| encode_head(&mut self.wbuf, res, framing, connection, date, server));
+    }
+
+    /// Encodes `res` into the write buffer; a streamed body is written out right away.
+    async fn queue_response(
+        &mut self,
+        mut res: Response,
+        is_head: bool,
+        http11: bool,
+        keep_alive: &mut bool,
+    ) -> Result<(), Stop> {
+        if res
+            .header(http::header::CONNECTION)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
+        {
+            *keep_alive = false;
+        }
+        let framing = Framing::choose(res.status(), res.body().len(), http11);
+        if framing == Framing::UntilClose {
+            *keep_alive = false;
+        }
+        let connection = match (*keep_alive, http11) {
+            (false, _) => ConnectionField::Close,
+            (true, true) => ConnectionField::None,
+            (true, false) => ConnectionField::KeepAlive,
+        };
+        self.encode(&res, framing, connection);
+        if is_head || framing == Framing::NoBody {
+            return Ok(());
+        }
+        match res.take_body() {
+            ResponseBody::Empty => Ok(()),
+            ResponseBody::Full(b) => {
+                self.wbuf.extend_from_slice(&b);
+                Ok(())
+            }
+            ResponseBody::Stream { mut stream, len } => {
+                self.flush().await?;
+                let mut sent = 0u64;
+                while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                    let chunk = match chunk {
+                        Ok(c) => c,
+                        Err(e) => {
+                            // Headers are gone already: the only honest signal left is to cut the connection.
+                            tracing::error!(error = %e, "response body stream failed; closing the connection");
+                            return Err(Stop::Close);
+                        }
+                    };
+                    if chunk.is_empty() {
+                        continue;
+                    }
+                    sent += chunk.len() as u64;
+                    if let Some(len) = len {
+                        if sent > len {
+                            tracing::error!("response body stream longer than its announced length; closing");
+                            return Err(Stop::Close);
+                        }
+                    }
+                    if framing == Framing::Chunked {
+                        let mut size = [0u8; 18];
+                        let n = hex_line(chunk.len(), &mut size);
+                        self.write_all_bytes(&size[..n]).await?;
+                        self.write_all_bytes(&chunk).await?;
+                        self.write_all_bytes(b"\r\n").await?;
+                    } else {
+                        self.write_all_bytes(&chunk).await?;
+                    }
+                }
+                if let Some(len) = len {
+                    if sent != len {
+                        tracing::error!("response body stream shorter than its announced length; closing");
+                        return Err(Stop::Close);
+                    }
+                }
+                if framing == Framing::Chunked {
+                    self.wbuf.extend_from_slice(b"0\r\n\r\n");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn write_all_bytes(&mut self, mut data: &[u8]) -> Result<(), Stop> {
+        let limit = self.service.limits.write_timeout;
+        while !data.is_empty() {
+            match timeout(limit, self.io.write(data)).await {
+                Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return Err(Stop::Close),
+                Ok(Ok(n)) => data = &data[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every queued response.
+    async fn flush(&mut self) -> Result<(), Stop> {
+        if self.wbuf.is_empty() {
+            return Ok(());
+        }
+        let buf = std::mem::take(&mut self.wbuf);
+        let r = self.write_all_bytes(&buf).await;
+        self.wbuf = buf;
+        self.wbuf.clear();
+        if self.wbuf.capacity() > 4 * MAX_BATCH {
+            self.wbuf = Vec::new();
+        }
+        r
+    }
+
+    /// Half-closes, then reads and discards for a moment so the client gets our last response before the close.
+    async fn linger(&mut self) {
+        let _ = timeout(std::time::Duration::from_millis(100), self.io.shutdown()).await;
+        let mut scratch = [0u8; 4096];
+        let deadline = Deadline::now() + std::time::Duration::from_secs(1);
+        let mut total = 0usize;
+        while total < 256 * 1024 {
+            match timeout_at(deadline, self.io.read(&mut scratch)).await {
+                Ok(Ok(n)) if n > 0 => total += n,
+                _ => break,
+            }
+        }
+    }
+}
+
+/// `{len:x}\r\n` into `out`; returns its length.
+fn hex_line(mut len: usize, out: &mut [u8; 18]) -> usize {
+    let mut digits = [0u8; 16];
+    let mut n = 0;
+    loop {
+        digits[n] = b"0123456789abcdef"[len & 0xf];
+        n += 1;
+        len >>= 4;
+        if len == 0 {
+            break;
+        }
+    }
+    for i in 0..n {
+        out[i] = digits[n - 1 - i];
+    }
+    out[n] = b'\r';
+    out[n + 1] = b'\n';
+    n + 2
+}
+
+fn chunked_error(e: ChunkedError, limit: u64) -> HttpError {
+    match e {
+        ChunkedError::TooLarge => HttpError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body exceeds the limit of {limit} bytes"),
+        ),
+        other => HttpError::bad_request(format!("malformed chunked body: {other}")),
+    }
+}
+
+/// Where the body of a streamed request ends.
+enum BodyDecoder {
+    Length(u64),
+    Chunked(ChunkedDecoder),
+}
+
+impl BodyDecoder {
+    /// Decodes what the buffer holds: `Ok(Some(data))`, `Ok(None)` when more input is needed, or the end.
+    fn next(&mut self, buf: &mut BytesMut) -> Result<Next, ChunkedError> {
+        match self {
+            BodyDecoder::Length(0) => Ok(Next::Done),
+            BodyDecoder::Length(remaining) => {
+                if buf.is_empty() {
+                    return Ok(Next::More);
+                }
+                let n = (*remaining).min(buf.len() as u64) as usize;
+                *remaining -= n as u64;
+                Ok(Next::Data(buf.split_to(n).freeze()))
+            }
+            BodyDecoder::Chunked(d) => Ok(match d.decode(buf)? {
+                Decoded::Data(b) => Next::Data(b),
+                Decoded::Done => Next::Done,
+                Decoded::NeedMore => Next::More,
+            }),
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        match self {
+            BodyDecoder::Length(n) => *n == 0,
+            BodyDecoder::Chunked(d) => d.is_done(),
+        }
+    }
+
+    /// Bytes still to come, when known (chunked: unknown, counted as 0 and bounded while draining).
+    fn remaining_hint(&self) -> u64 {
+        match self {
+            BodyDecoder::Length(n) => *n,
+            BodyDecoder::Chunked(_) => 0,
+        }
+    }
+}
+
+enum Next {
+    Data(Bytes),
+    More,
+    Done,
+}
+
+/// Feeds a streamed request body to the handler as it asks for it.
+struct BodyPump {
+    feed: BodyFeed,
+    decoder: BodyDecoder,
+    expect_continue: bool,
+    continue_sent: usize,
+    demanded: bool,
+    active: bool,
+    failed: bool,
+    received: u64,
+    limit: u64,
+}
+
+impl BodyPump {
+    fn new(feed: BodyFeed, decoder: BodyDecoder, expect_continue: bool, limit: u64) -> Self {
+        BodyPump {
+            feed,
+            decoder,
+            expect_continue,
+            continue_sent: 0,
+            demanded: false,
+            active: true,
+            failed: false,
+            received: 0,
+            limit,
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.decoder.is_done()
+    }
+
+    /// One cancel-safe step: every await point either completes without side effects lost or leaves the state
+    /// as it was, because the handler's completion may drop this future at any await.
+    async fn step<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut S,
+        rbuf: &mut BytesMut,
+        body_timeout: std::time::Duration,
+    ) -> Result<(), ()> {
+        if !self.demanded {
+            // The handler has not asked for the body yet; if it drops it unread, stop here.
+            match (&mut self.feed.demand).await {
+                Ok(()) => self.demanded = true,
+                Err(_) => {
+                    self.active = false;
+                    return Ok(());
+                }
+            }
+        }
+        if self.expect_continue && self.continue_sent < CONTINUE.len() {
+            // RFC 9110 §10.1.1: the client waits for this before sending the body.
+            match timeout(body_timeout, io.write(&CONTINUE[self.continue_sent..])).await {
+                Ok(Ok(n)) if n > 0 => {
+                    self.continue_sent += n;
+                    return Ok(());
+                }
+                _ => return Err(()),
+            }
+        }
+        let Ok(permit) = self.feed.tx.reserve().await else {
+            // The handler dropped the body.
+            self.active = false;
+            return Ok(());
+        };
+        loop {
+            match self.decoder.next(rbuf) {
+                Ok(Next::Data(data)) => {
+                    self.received += data.len() as u64;
+                    if self.received > self.limit {
+                        permit.send(Err(BodyError::TooLarge { limit: self.limit }));
+                        return Err(());
+                    }
+                    permit.send(Ok(data));
+                    return Ok(());
+                }
+                Ok(Next::Done) => {
+                    // Closing the channel ends the body for the reader.
+                    drop(permit);
+                    let (tx, _) = tokio::sync::mpsc::channel(1);
+                    self.feed.tx = tx;
+                    self.active = false;
+                    return Ok(());
+                }
+                Ok(Next::More) => {}
+                Err(e) => {
+                    permit.send(Err(BodyError::Malformed(e.to_string())));
+                    return Err(());
+                }
+            }
+            if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
+                rbuf.reserve(READ_CHUNK);
+            }
+            match timeout(body_timeout, io.read_buf(rbuf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    permit.send(Err(BodyError::Incomplete));
+                    return Err(());
+                }
+                Ok(Ok(_)) => {}
+                Err(_) => {
+                    permit.send(Err(BodyError::Timeout));
+                    return Err(());
+                }
+            }
+        }
+    }
+
+    /// Reads and discards the rest of the body, up to the drain limit. `true` if the body ended.
+    async fn drain<S: AsyncRead + Unpin>(&mut self, io: &mut S, rbuf: &mut BytesMut, limits: &crate::Limits) -> bool {
+        let mut discarded = 0u64;
+        loop {
+            match self.decoder.next(rbuf) {
+                Ok(Next::Data(d)) => {
+                    discarded += d.len() as u64;
+                    if discarded > limits.max_drain_bytes {
+                        return false;
+                    }
+                }
+                Ok(Next::Done) => return true,
+                Ok(Next::More) => {
+                    if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
+                        rbuf.reserve(READ_CHUNK);
+                    }
+                    match timeout(limits.body_timeout, io.read_buf(rbuf)).await {
+                        Ok(Ok(n)) if n > 0 => {}
+                        _ => return false,
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_lines() {
+        let mut b = [0u8; 18];
+        let n = hex_line(0, &mut b);
+        assert_eq!(&b[..n], b"0\r\n");
+        let n = hex_line(0x1a2b, &mut b);
+        assert_eq!(&b[..n], b"1a2b\r\n");
+        let n = hex_line(usize::MAX, &mut b);
+        assert_eq!(n, 18);
+    }
+}

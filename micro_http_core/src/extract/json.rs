@@ -1,0 +1,118 @@
+//! [`Json<T>`]: a JSON body in, a JSON response out.
+
+use http::{HeaderValue, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{has_content_type, FromRequest, Rejection};
+use crate::request::Request;
+use crate::response::{IntoResponse, Response};
+
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// JSON, both ways.
+///
+/// As an argument: the body, which must be `application/json` (or `+json`; else 415), deserialized into `T`.
+/// Malformed JSON answers 400, JSON of the wrong shape (missing field, wrong type) 422, each with a JSON body
+/// `{"error": {"status": .., "message": ..}}`.
+///
+/// As a return value: `T` serialized, `application/json`.
+///
+/// ```
+/// use micro_http_core::Json;
+/// use serde_json::Value;
+///
+/// async fn echo(Json(v): Json<Value>) -> Json<Value> {
+///     Json(v)
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
+    const READS_BODY: bool = true;
+
+    async fn from_request(req: &mut Request) -> Result<Self, Rejection> {
+        if !has_content_type(req, "application/json", Some("+json")) {
+            return Err(Rejection::json(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a JSON body (Content-Type: application/json)",
+            ));
+        }
+        let body = req
+            .take_body()
+            .bytes()
+            .await
+            .map_err(|e| Rejection::json(e.status(), e.to_string()))?;
+        serde_json::from_slice(&body).map(Json).map_err(|e| {
+            use serde_json::error::Category;
+            let status = match e.classify() {
+                Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
+                Category::Syntax | Category::Eof | Category::Io => StatusCode::BAD_REQUEST,
+            };
+            Rejection::json(status, format!("invalid JSON: {e}"))
+        })
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        let mut buf = Vec::with_capacity(128);
+        match serde_json::to_writer(&mut buf, &self.0) {
+            Ok(()) => Response::with_content(APPLICATION_JSON, buf),
+            Err(e) => {
+                tracing::error!(error = %e, "failed to serialize a JSON response");
+                Rejection::json(StatusCode::INTERNAL_SERVER_ERROR, "failed to serialize the response")
+                    .into_response()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test::request;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    struct U {
+        #[allow(dead_code)]
+        id: u32,
+    }
+
+    fn post(ct: &str, body: &str) -> Request {
+        request(&format!(
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ))
+    }
+
+    #[tokio::test]
+    async fn statuses() {
+        let cases = [
+            ("application/json", r#"{"id":1}"#, None),
+            ("application/json; charset=utf-8", r#"{"id":1}"#, None),
+            ("application/merge-patch+json", r#"{"id":1}"#, None),
+            ("text/plain", r#"{"id":1}"#, Some(415)),
+            ("application/json", r#"{"id":"#, Some(400)),
+            ("application/json", r#"{"id":"x"}"#, Some(422)),
+            ("application/json", r#"{}"#, Some(422)),
+        ];
+        for (ct, body, want) in cases {
+            let got = Json::<U>::from_request(&mut post(ct, body)).await;
+            assert_eq!(got.err().map(|e| e.status().as_u16()), want, "{ct} {body}");
+        }
+    }
+
+    #[tokio::test]
+    async fn rejection_is_json() {
+        let e = Json::<U>::from_request(&mut post("application/json", "nope")).await.unwrap_err();
+        let res = e.into_response();
+        assert_eq!(res.content_type().unwrap(), "application/json");
+        let crate::response::ResponseBody::Full(b) = res.body() else { panic!() };
+        let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+        assert_eq!(v["error"]["status"], 400);
+        assert!(v["error"]["message"].as_str().unwrap().contains("invalid JSON"));
+    }
+}

@@ -1,0 +1,44 @@
+//! Handlers: the type-erased form every route takes, whether written with an attribute or given to the builder.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::request::Request;
+use crate::response::{IntoResponse, Response};
+
+/// A boxed, sendable future.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// The function the route attributes generate for each handler: extract the arguments, call the user's fn,
+/// convert its return value.
+pub type HandlerFn = fn(Request) -> BoxFuture<Response>;
+
+/// A route's handler, erased to one type.
+pub type Handler = Arc<dyn Fn(Request) -> BoxFuture<Response> + Send + Sync + 'static>;
+
+/// Anything the builder accepts as a handler: an `async fn(Request) -> impl IntoResponse`, a closure
+/// returning such a future, or a generated [`HandlerFn`].
+pub trait IntoHandler: Send + Sync + 'static {
+    /// Erases the handler.
+    fn into_handler(self) -> Handler;
+}
+
+impl<F, Fut, R> IntoHandler for F
+where
+    F: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: IntoResponse,
+{
+    fn into_handler(self) -> Handler {
+        Arc::new(move |req| {
+            let fut = self(req);
+            Box::pin(async move { fut.await.into_response() })
+        })
+    }
+}
+
+/// Wraps a generated [`HandlerFn`] without a second layer of boxing.
+pub(crate) fn from_fn(f: HandlerFn) -> Handler {
+    Arc::new(f)
+}

@@ -1,0 +1,53 @@
+//! Turning a panic inside a handler into a 500 for that request alone.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::StatusCode;
+
+use crate::handler::BoxFuture;
+use crate::response::Response;
+
+/// A handler future whose panics become `500 Internal Server Error`.
+pub(crate) struct CatchPanic {
+    inner: BoxFuture<Response>,
+}
+
+impl CatchPanic {
+    pub(crate) fn new(inner: BoxFuture<Response>) -> Self {
+        CatchPanic { inner }
+    }
+}
+
+impl Future for CatchPanic {
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        // The future is dropped after a panic, never polled again, so its possibly broken state is never seen:
+        // that is what makes the AssertUnwindSafe sound.
+        match catch_unwind(AssertUnwindSafe(|| self.inner.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => {
+                tracing::error!(panic = %panic_message(&payload), "handler panicked; answering 500");
+                Poll::Ready(internal_error())
+            }
+        }
+    }
+}
+
+pub(crate) fn internal_error() -> Response {
+    Response::text(StatusCode::INTERNAL_SERVER_ERROR, "internal server error\n")
+}
+
+fn panic_message(payload: &Box<dyn Any + Send>) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "(non-string panic payload)"
+    }
+}

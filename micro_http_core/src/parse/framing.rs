@@ -1,0 +1,265 @@
+//! Request body framing and connection semantics from the header fields (RFC 9112 §6, §9.3; RFC 9110 §10.1.1).
+//!
+//! Every decision that determines where a request ends is made here, once, strictly: two parties that
+//! disagree on a message's length are how requests get smuggled.
+
+use http::StatusCode;
+
+use crate::error::HttpError;
+
+/// How the body of a request is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// No body (no Content-Length, no Transfer-Encoding: RFC 9112 §6.3 rule 7 for requests).
+    None,
+    /// `Content-Length: n`.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// What the header fields say about the body and the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Semantics {
+    pub(crate) framing: BodyFraming,
+    pub(crate) keep_alive: bool,
+    pub(crate) expect_continue: bool,
+}
+
+/// Folds the framing-relevant fields. `http11` is the request's version.
+pub(crate) fn semantics<'a>(
+    fields: impl Iterator<Item = (&'a str, &'a [u8])>,
+    http11: bool,
+) -> Result<Semantics, HttpError> {
+    let mut content_length: Option<u64> = None;
+    let mut te_seen = false;
+    let mut chunked_count = 0u32;
+    let mut last_coding_chunked = false;
+    let mut other_codings = false;
+    let mut close = false;
+    let mut keep_alive_token = false;
+    let mut expect_continue = false;
+    let mut hosts = 0u32;
+
+    for (name, value) in fields {
+        if name.eq_ignore_ascii_case("content-length") {
+            // RFC 9112 §6.3 rule 5: a list of identical values may be taken as one; anything else is invalid.
+            for item in value.split(|&b| b == b',') {
+                let n = parse_length(trim_ows(item))?;
+                match content_length {
+                    Some(prev) if prev != n => {
+                        return Err(HttpError::bad_request("conflicting Content-Length values"))
+                    }
+                    _ => content_length = Some(n),
+                }
+            }
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            te_seen = true;
+            for item in value.split(|&b| b == b',') {
+                let coding = trim_ows(item);
+                if coding.is_empty() {
+                    continue; // RFC 9110 §5.6.1: empty list elements are ignored.
+                }
+                last_coding_chunked = coding.eq_ignore_ascii_case(b"chunked");
+                if last_coding_chunked {
+                    chunked_count += 1;
+                } else if !is_token(coding_name(coding)) {
+                    return Err(HttpError::bad_request("invalid Transfer-Encoding"));
+                } else {
+                    other_codings = true;
+                }
+            }
+        } else if name.eq_ignore_ascii_case("connection") {
+            for item in value.split(|&b| b == b',') {
+                let opt = trim_ows(item);
+                if opt.eq_ignore_ascii_case(b"close") {
+                    close = true;
+                } else if opt.eq_ignore_ascii_case(b"keep-alive") {
+                    keep_alive_token = true;
+                }
+            }
+        } else if name.eq_ignore_ascii_case("expect") {
+            if trim_ows(value).eq_ignore_ascii_case(b"100-continue") {
+                expect_continue = true;
+            } else {
+                return Err(HttpError::new(
+                    StatusCode::EXPECTATION_FAILED,
+                    "only the expectation 100-continue is supported",
+                ));
+            }
+        } else if name.eq_ignore_ascii_case("host") {
+            hosts += 1;
+            if !is_valid_host(value) {
+                return Err(HttpError::bad_request("invalid Host header"));
+            }
+        }
+    }
+
+    // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request without Host or with more than one.
+    if hosts > 1 {
+        return Err(HttpError::bad_request("more than one Host header"));
+    }
+    if http11 && hosts == 0 {
+        return Err(HttpError::bad_request("missing Host header"));
+    }
+
+    let framing = if te_seen {
+        // RFC 9112 §6.1: TE in an HTTP/1.0 message means faulty framing; TE with CL is a smuggling attempt
+        // that we refuse (we MAY; closing is required either way, §6.3 rule 3).
+        if !http11 {
+            return Err(HttpError::bad_request("Transfer-Encoding in an HTTP/1.0 request"));
+        }
+        if content_length.is_some() {
+            return Err(HttpError::bad_request(
+                "both Transfer-Encoding and Content-Length",
+            ));
+        }
+        if chunked_count > 1 {
+            return Err(HttpError::bad_request("chunked applied more than once"));
+        }
+        if chunked_count == 0 || !last_coding_chunked || other_codings {
+            // RFC 9112 §6.1: a transfer coding we do not understand (we decode none but chunked) -> 501. A
+            // coding after `chunked` leaves the length undeterminable (§6.3 rule 4): refused the same way.
+            return Err(HttpError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "unsupported Transfer-Encoding: only chunked is implemented",
+            ));
+        }
+        BodyFraming::Chunked
+    } else {
+        match content_length {
+            Some(0) | None => BodyFraming::None,
+            Some(n) => BodyFraming::Length(n),
+        }
+    };
+
+    // RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
+    let keep_alive = !close && (http11 || keep_alive_token);
+    Ok(Semantics {
+        framing,
+        keep_alive,
+        // RFC 9110 §10.1.1: a 100-continue from an HTTP/1.0 client is ignored.
+        expect_continue: expect_continue && http11,
+    })
+}
+
+/// A transfer-coding's name, without parameters.
+fn coding_name(coding: &[u8]) -> &[u8] {
+    let end = coding.iter().position(|&b| b == b';').unwrap_or(coding.len());
+    trim_ows(&coding[..end])
+}
+
+/// `Content-Length = 1*DIGIT`: no sign, no whitespace inside, no hex, at most 19 digits (fits u64).
+fn parse_length(v: &[u8]) -> Result<u64, HttpError> {
+    if v.is_empty() || v.len() > 19 || !v.iter().all(u8::is_ascii_digit) {
+        return Err(HttpError::bad_request("invalid Content-Length"));
+    }
+    Ok(v.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+}
+
+pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
+}
+
+/// RFC 9110 §5.6.2 token.
+pub(crate) fn is_token(v: &[u8]) -> bool {
+    !v.is_empty()
+        && v.iter().all(|&b| {
+            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+        })
+}
+
+/// `Host = uri-host [ ":" port ]`; an empty value is allowed (RFC 9112 §3.2). We accept reg-name,
+/// IPv4 and bracketed IP literals, and refuse anything that could confuse a later URI builder
+/// (whitespace, `/`, `@`, `?`, `#`, `\`).
+fn is_valid_host(v: &[u8]) -> bool {
+    v.iter().all(|&b| {
+        b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sem(fields: &[(&str, &str)], http11: bool) -> Result<Semantics, u16> {
+        semantics(fields.iter().map(|(n, v)| (*n, v.as_bytes())), http11)
+            .map_err(|e| e.status().as_u16())
+    }
+
+    const HOST: (&str, &str) = ("Host", "example.com");
+
+    #[test]
+    fn content_length() {
+        let s = sem(&[HOST, ("Content-Length", "5")], true).unwrap();
+        assert_eq!(s.framing, BodyFraming::Length(5));
+        let s = sem(&[HOST, ("Content-Length", "5"), ("content-length", "5")], true).unwrap();
+        assert_eq!(s.framing, BodyFraming::Length(5));
+        let s = sem(&[HOST, ("Content-Length", "5, 5")], true).unwrap();
+        assert_eq!(s.framing, BodyFraming::Length(5));
+        assert_eq!(sem(&[HOST, ("Content-Length", "0")], true).unwrap().framing, BodyFraming::None);
+        for bad in ["+5", "-5", "5 5", "1_0", "0x5", "", "5,6", "99999999999999999999", "5.0"] {
+            assert_eq!(sem(&[HOST, ("Content-Length", bad)], true), Err(400), "{bad:?}");
+        }
+        assert_eq!(
+            sem(&[HOST, ("Content-Length", "5"), ("Content-Length", "6")], true),
+            Err(400)
+        );
+    }
+
+    #[test]
+    fn transfer_encoding() {
+        let ok = |v: &str| sem(&[HOST, ("Transfer-Encoding", v)], true).map(|s| s.framing);
+        assert_eq!(ok("chunked"), Ok(BodyFraming::Chunked));
+        assert_eq!(ok("Chunked"), Ok(BodyFraming::Chunked));
+        assert_eq!(ok("chunked, "), Ok(BodyFraming::Chunked));
+        assert_eq!(ok("gzip, chunked"), Err(501));
+        assert_eq!(ok("chunked, identity"), Err(501));
+        assert_eq!(ok("xchunked"), Err(501));
+        assert_eq!(ok("identity"), Err(501));
+        assert_eq!(ok("chunked, chunked"), Err(400));
+        assert_eq!(ok("chu nked"), Err(400));
+        assert_eq!(
+            sem(&[HOST, ("Transfer-Encoding", "chunked"), ("Transfer-Encoding", "chunked")], true),
+            Err(400)
+        );
+        assert_eq!(
+            sem(&[HOST, ("Transfer-Encoding", "chunked"), ("Content-Length", "3")], true),
+            Err(400)
+        );
+        assert_eq!(sem(&[HOST, ("Transfer-Encoding", "chunked")], false), Err(400));
+    }
+
+    #[test]
+    fn host_rules() {
+        assert_eq!(sem(&[], true), Err(400));
+        assert!(sem(&[], false).is_ok());
+        assert_eq!(sem(&[HOST, HOST], true), Err(400));
+        assert_eq!(sem(&[("Host", "a b")], true), Err(400));
+        assert_eq!(sem(&[("Host", "a/b")], true), Err(400));
+        assert!(sem(&[("Host", "")], true).is_ok());
+        assert!(sem(&[("Host", "[::1]:8080")], true).is_ok());
+    }
+
+    #[test]
+    fn persistence() {
+        assert!(sem(&[HOST], true).unwrap().keep_alive);
+        assert!(!sem(&[HOST, ("Connection", "close")], true).unwrap().keep_alive);
+        assert!(!sem(&[HOST, ("Connection", "foo, Close")], true).unwrap().keep_alive);
+        assert!(!sem(&[], false).unwrap().keep_alive);
+        assert!(sem(&[("Connection", "Keep-Alive")], false).unwrap().keep_alive);
+    }
+
+    #[test]
+    fn expect() {
+        assert!(sem(&[HOST, ("Expect", "100-continue")], true).unwrap().expect_continue);
+        assert!(!sem(&[("Expect", "100-continue")], false).unwrap().expect_continue);
+        assert_eq!(sem(&[HOST, ("Expect", "200-ok")], true), Err(417));
+    }
+}

@@ -1,0 +1,371 @@
+//! Parsing requests: the head with `httparse`, then the strict checks that decide framing and persistence.
+
+pub mod chunked;
+mod framing;
+mod target;
+
+pub use framing::BodyFraming;
+
+use bytes::{Bytes, BytesMut};
+use http::{Method, StatusCode};
+
+use crate::config::Limits;
+use crate::error::HttpError;
+use crate::headers::{FieldSpan, Headers, Span};
+
+/// The protocol version of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Version {
+    /// HTTP/1.0
+    Http10,
+    /// HTTP/1.1
+    Http11,
+}
+
+/// A parsed request head: everything before the body.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestHead {
+    pub(crate) method: Method,
+    pub(crate) version: Version,
+    /// The path inside `headers.buf()`; `None` for `*` or an absolute-form target without a path (`/`).
+    pub(crate) path: Option<Span>,
+    pub(crate) query: Option<Span>,
+    pub(crate) asterisk: bool,
+    pub(crate) headers: Headers,
+    pub(crate) framing: BodyFraming,
+    pub(crate) keep_alive: bool,
+    pub(crate) expect_continue: bool,
+}
+
+/// Incremental head parser state for one connection: how far the buffer was already searched for the
+/// end of the head, so a head trickling in byte by byte is scanned once, not once per byte.
+#[derive(Debug, Default)]
+pub(crate) struct HeadParser {
+    scanned: usize,
+}
+
+/// The stack room for header slots; more than this many allowed headers use a heap array.
+const STACK_HEADERS: usize = 128;
+
+impl HeadParser {
+    /// Parses a request head from the front of `buf`.
+    ///
+    /// `Ok(None)`: incomplete, read more. `Ok(Some(head))`: the head was removed from `buf`. `Err`: the request
+    /// is refused with that status; the connection must be closed after answering.
+    pub(crate) fn parse(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+    ) -> Result<Option<RequestHead>, HttpError> {
+        // RFC 9112 §2.2: a server SHOULD ignore empty lines received before the request-line.
+        if self.scanned == 0 {
+            let blank = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+            if blank > 0 {
+                let _ = buf.split_to(blank);
+            }
+        }
+        let Some(end) = find_head_end(buf, self.scanned.saturating_sub(3)) else {
+            self.scanned = buf.len();
+            check_incomplete(buf, limits)?;
+            return Ok(None);
+        };
+        self.scanned = 0;
+        if end > limits.max_head_bytes {
+            return Err(HttpError::new(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "request head too large",
+            ));
+        }
+        let head = buf.split_to(end).freeze();
+        parse_complete(head, limits).map(Some)
+    }
+}
+
+/// The index just past the blank line that ends a head (`\r\n\r\n`, or `\n\n` as RFC 9112 §2.2 lets us accept).
+fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(p) = buf.get(i..)?.iter().position(|&b| b == b'\n') {
+        let lf = i + p;
+        match buf.get(lf + 1) {
+            Some(b'\n') => return Some(lf + 2),
+            Some(b'\r') => match buf.get(lf + 2) {
+                Some(b'\n') => return Some(lf + 3),
+                Some(_) => {}
+                None => return None,
+            },
+            Some(_) => {}
+            None => return None,
+        }
+        i = lf + 1;
+    }
+    None
+}
+
+/// Limits that can be judged before the head is complete, so a client cannot make us buffer past them.
+fn check_incomplete(buf: &[u8], limits: &Limits) -> Result<(), HttpError> {
+    let line_end = buf.iter().position(|&b| b == b'\n');
+    // Room for the method, two spaces and the version around a target at the limit.
+    if line_end.is_none() && buf.len() > limits.max_target_bytes + 64 {
+        return Err(HttpError::new(StatusCode::URI_TOO_LONG, "request-target too long"));
+    }
+    if buf.len() > limits.max_head_bytes {
+        return Err(HttpError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request head too large",
+        ));
+    }
+    Ok(())
+}
+
+fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError> {
+    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    let mut heap;
+    let slots: &mut [httparse::Header<'_>] = if limits.max_headers <= STACK_HEADERS {
+        &mut stack[..limits.max_headers]
+    } else {
+        heap = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        &mut heap
+    };
+    let mut req = httparse::Request::new(slots);
+    match req.parse(&head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => {
+            return Err(HttpError::bad_request("malformed request head"));
+        }
+        Err(e) => return Err(map_httparse_error(e, &head)),
+    }
+
+    let method = parse_method(req.method.unwrap_or(""))?;
+    let version = match req.version {
+        Some(0) => Version::Http10,
+        _ => Version::Http11,
+    };
+    let target = req.path.unwrap_or("").as_bytes();
+    if target.len() > limits.max_target_bytes {
+        return Err(HttpError::new(StatusCode::URI_TOO_LONG, "request-target too long"));
+    }
+    let parts = target::split_target(target)?;
+    if parts.asterisk && method != Method::OPTIONS {
+        return Err(HttpError::bad_request("* is only a target for OPTIONS"));
+    }
+    let target_at = Span::of(&head, target).start as usize;
+    let span = |(a, b): (usize, usize)| Span {
+        start: (target_at + a) as u32,
+        len: (b - a) as u32,
+    };
+
+    let mut fields = Vec::with_capacity(req.headers.len());
+    for h in req.headers.iter() {
+        if h.name.len() + h.value.len() + 2 > limits.max_header_line_bytes {
+            return Err(HttpError::new(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "header field too large",
+            ));
+        }
+        // httparse lets obs-text and bare CR through in values on some paths; RFC 9110 §5.5 forbids CR, LF and
+        // NUL outright, and other controls but HTAB are refused here too.
+        if h.value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            return Err(HttpError::bad_request("invalid character in header value"));
+        }
+        fields.push(FieldSpan {
+            name: Span::of(&head, h.name.as_bytes()),
+            value: Span::of(&head, h.value),
+        });
+    }
+    let sem = framing::semantics(
+        req.headers.iter().map(|h| (h.name, h.value)),
+        version == Version::Http11,
+    )?;
+    let path = (!parts.asterisk && !parts.empty_path).then(|| span(parts.path));
+    let query = parts.query.map(span);
+    let asterisk = parts.asterisk;
+    drop(req);
+    Ok(RequestHead {
+        method,
+        version,
+        path,
+        query,
+        asterisk,
+        headers: Headers::new(head, fields),
+        framing: sem.framing,
+        keep_alive: sem.keep_alive,
+        expect_continue: sem.expect_continue,
+    })
+}
+
+fn parse_method(m: &str) -> Result<Method, HttpError> {
+    // Standard methods are matched without allocating; httparse already checked the token syntax.
+    Ok(match m {
+        "GET" => Method::GET,
+        "POST" => Method::POST,
+        "HEAD" => Method::HEAD,
+        "PUT" => Method::PUT,
+        "DELETE" => Method::DELETE,
+        "PATCH" => Method::PATCH,
+        "OPTIONS" => Method::OPTIONS,
+        "TRACE" => Method::TRACE,
+        "CONNECT" => Method::CONNECT,
+        other => Method::from_bytes(other.as_bytes())
+            .map_err(|_| HttpError::bad_request("invalid method"))?,
+    })
+}
+
+fn map_httparse_error(e: httparse::Error, head: &[u8]) -> HttpError {
+    use httparse::Error as E;
+    match e {
+        E::TooManyHeaders => HttpError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "too many header fields",
+        ),
+        E::Version if looks_like_http_version(head) => HttpError::new(
+            StatusCode::HTTP_VERSION_NOT_SUPPORTED,
+            "HTTP version not supported: use HTTP/1.1 or HTTP/1.0",
+        ),
+        E::Version => HttpError::bad_request("malformed request line"),
+        E::Token => HttpError::bad_request("malformed request line"),
+        E::HeaderName => HttpError::bad_request("invalid header field name"),
+        E::HeaderValue => HttpError::bad_request("invalid header field value"),
+        E::NewLine => HttpError::bad_request("malformed line ending"),
+        E::Status => HttpError::bad_request("malformed request line"),
+    }
+}
+
+/// `HTTP/<digit>.<digit>` (or `HTTP/<digit>`) at the end of the request line: a well-formed version we do not speak.
+fn looks_like_http_version(head: &[u8]) -> bool {
+    let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+    let line = &head[..line_end];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let Some(sp) = line.iter().rposition(|&b| b == b' ') else {
+        return false;
+    };
+    match &line[sp + 1..] {
+        [b'H', b'T', b'T', b'P', b'/', d] => d.is_ascii_digit(),
+        [b'H', b'T', b'T', b'P', b'/', a, b'.', b] => a.is_ascii_digit() && b.is_ascii_digit(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &[u8]) -> Result<Option<RequestHead>, u16> {
+        parse_with(s, &Limits::default())
+    }
+
+    fn parse_with(s: &[u8], limits: &Limits) -> Result<Option<RequestHead>, u16> {
+        let mut buf = BytesMut::from(s);
+        HeadParser::default()
+            .parse(&mut buf, limits)
+            .map_err(|e| e.status().as_u16())
+    }
+
+    fn ok(s: &str) -> RequestHead {
+        parse(s.as_bytes()).unwrap().unwrap()
+    }
+
+    #[test]
+    fn simple_get() {
+        let h = ok("GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(h.method, Method::GET);
+        assert_eq!(h.version, Version::Http11);
+        assert_eq!(h.path.unwrap().get(h.headers.buf()), b"/a/b");
+        assert_eq!(h.query.unwrap().get(h.headers.buf()), b"x=1");
+        assert!(h.keep_alive);
+        assert_eq!(h.framing, BodyFraming::None);
+    }
+
+    #[test]
+    fn leaves_pipelined_bytes() {
+        let mut buf = BytesMut::from(&b"GET / HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\n"[..]);
+        let mut p = HeadParser::default();
+        assert!(p.parse(&mut buf, &Limits::default()).unwrap().is_some());
+        assert_eq!(&buf[..], b"GET /2 HTTP/1.1\r\n");
+        assert!(p.parse(&mut buf, &Limits::default()).unwrap().is_none());
+    }
+
+    #[test]
+    fn incremental_bytes() {
+        let req = b"\r\nPOST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc";
+        let mut buf = BytesMut::new();
+        let mut p = HeadParser::default();
+        let mut got = None;
+        for &b in req.iter() {
+            buf.extend_from_slice(&[b]);
+            if let Some(h) = p.parse(&mut buf, &Limits::default()).unwrap() {
+                got = Some(h);
+            }
+        }
+        let h = got.unwrap();
+        assert_eq!(h.framing, BodyFraming::Length(3));
+        assert_eq!(&buf[..], b"abc");
+    }
+
+    #[test]
+    fn bare_lf_lines() {
+        let h = ok("GET / HTTP/1.1\nHost: h\n\n");
+        assert_eq!(h.path.unwrap().get(h.headers.buf()), b"/");
+    }
+
+    #[test]
+    fn strictness() {
+        let cases: &[(&[u8], u16)] = &[
+            (b"GET / HTTP/1.1\r\n\r\n", 400),                          // no Host
+            (b"GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400),              // space before colon
+            (b"GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n", 400), // obs-fold
+            (b"GET / HTTP/1.1\r\nHost: h\r\nX: a\0b\r\n\r\n", 400),    // NUL
+            (b"GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n", 400),    // bare CR
+            (b"GET / HTTP/1.1\r\nHost: h\r\nX(: a\r\n\r\n", 400),      // non-token name
+            (b"GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505),
+            (b"GET / HTTP/1.2\r\nHost: h\r\n\r\n", 505),
+            (b"GET / HTTX/1.1\r\nHost: h\r\n\r\n", 400),
+            (b"GET  / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            (b"GET / HTTP/1.1 \r\nHost: h\r\n\r\n", 400),
+            (b"G@T / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            (b"GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+            (b"GET /\x01 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ];
+        for (req, status) in cases {
+            assert_eq!(parse(req).err(), Some(*status), "{}", String::from_utf8_lossy(req));
+        }
+    }
+
+    #[test]
+    fn limits() {
+        let limits = Limits {
+            max_target_bytes: 100,
+            max_head_bytes: 1000,
+            max_headers: 3,
+            max_header_line_bytes: 200,
+            ..Limits::default()
+        };
+        let long_target = format!("GET /{} HTTP/1.1\r\nHost: h\r\n\r\n", "a".repeat(150));
+        assert_eq!(parse_with(long_target.as_bytes(), &limits).err(), Some(414));
+        // 414 before the line is complete, so the client cannot make us buffer it.
+        let partial = format!("GET /{}", "a".repeat(300));
+        assert_eq!(parse_with(partial.as_bytes(), &limits).err(), Some(414));
+        let many = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+        assert_eq!(parse_with(many.as_bytes(), &limits).err(), Some(431));
+        let big_field = format!("GET / HTTP/1.1\r\nHost: h\r\nA: {}\r\n\r\n", "x".repeat(300));
+        assert_eq!(parse_with(big_field.as_bytes(), &limits).err(), Some(431));
+        let big_head = format!("GET / HTTP/1.1\r\nHost: h\r\nA: {}", "x".repeat(1000));
+        assert_eq!(parse_with(big_head.as_bytes(), &limits).err(), Some(431));
+    }
+
+    #[test]
+    fn options_asterisk_and_absolute_form() {
+        let h = ok("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(h.asterisk);
+        let h = ok("GET http://h/p?q HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(h.path.unwrap().get(h.headers.buf()), b"/p");
+        let h = ok("GET http://h HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(h.path.is_none());
+    }
+
+    #[test]
+    fn http10() {
+        let h = ok("GET / HTTP/1.0\r\n\r\n");
+        assert_eq!(h.version, Version::Http10);
+        assert!(!h.keep_alive);
+    }
+}

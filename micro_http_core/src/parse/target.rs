@@ -1,0 +1,118 @@
+//! The request-target (RFC 9112 §3.2): which forms are accepted and where the path and query are.
+
+use crate::error::HttpError;
+
+/// Where the path and query of a request-target lie, as byte ranges of the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TargetParts {
+    /// The absolute path (`/` when an absolute-form target has none).
+    pub(crate) path: (usize, usize),
+    /// The query, without the `?`.
+    pub(crate) query: Option<(usize, usize)>,
+    /// `*` (only with OPTIONS).
+    pub(crate) asterisk: bool,
+    /// An absolute-form target without a path: the path is `/`.
+    pub(crate) empty_path: bool,
+}
+
+/// Splits `target` into path and query, accepting origin-form (`/p?q`), absolute-form
+/// (`http://host/p?q`, RFC 9112 §3.2.2: a server MUST accept it) and asterisk-form (`*`).
+/// Authority-form is only for CONNECT, which this server does not implement.
+pub(crate) fn split_target(target: &[u8]) -> Result<TargetParts, HttpError> {
+    // Only visible ASCII may appear (RFC 3986 plus the usual leniency for `"`, `{`, `}`, `|`, `\`, `^`, `` ` ``
+    // that browsers send unencoded); a fragment is never sent on the wire.
+    if let Some(&b) = target.iter().find(|&&b| !(0x21..=0x7e).contains(&b) || b == b'#') {
+        return Err(HttpError::bad_request(if b == b'#' {
+            "fragment in request-target"
+        } else {
+            "invalid character in request-target"
+        }));
+    }
+    if target == b"*" {
+        return Ok(TargetParts {
+            path: (0, 0),
+            query: None,
+            asterisk: true,
+            empty_path: false,
+        });
+    }
+    let path_start = if target.first() == Some(&b'/') {
+        0
+    } else if let Some(rest_at) = absolute_form_authority_start(target) {
+        let authority_end = target[rest_at..]
+            .iter()
+            .position(|&b| b == b'/' || b == b'?')
+            .map_or(target.len(), |p| rest_at + p);
+        if authority_end == rest_at {
+            return Err(HttpError::bad_request("absolute-form target without a host"));
+        }
+        authority_end
+    } else {
+        return Err(HttpError::bad_request(
+            "request-target must be an absolute path such as /index.html",
+        ));
+    };
+    let rest = &target[path_start..];
+    let (path_len, query) = match rest.iter().position(|&b| b == b'?') {
+        Some(q) => (q, Some((path_start + q + 1, target.len()))),
+        None => (rest.len(), None),
+    };
+    Ok(TargetParts {
+        path: (path_start, path_start + path_len),
+        query,
+        asterisk: false,
+        empty_path: path_len == 0,
+    })
+}
+
+/// The index after `scheme://` for an `http` or `https` absolute-form target.
+fn absolute_form_authority_start(target: &[u8]) -> Option<usize> {
+    for scheme in [&b"http://"[..], b"https://"] {
+        if target.len() >= scheme.len() && target[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            return Some(scheme.len());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(t: &str) -> (String, Option<String>) {
+        let p = split_target(t.as_bytes()).unwrap();
+        let path = if p.empty_path {
+            "/".to_string()
+        } else {
+            t[p.path.0..p.path.1].to_string()
+        };
+        (path, p.query.map(|(a, b)| t[a..b].to_string()))
+    }
+
+    #[test]
+    fn origin_form() {
+        assert_eq!(parts("/"), ("/".into(), None));
+        assert_eq!(parts("/a/b?x=1&y"), ("/a/b".into(), Some("x=1&y".into())));
+        assert_eq!(parts("/a?"), ("/a".into(), Some("".into())));
+    }
+
+    #[test]
+    fn absolute_form() {
+        assert_eq!(parts("http://example.com/a?b"), ("/a".into(), Some("b".into())));
+        assert_eq!(parts("HTTPS://example.com"), ("/".into(), None));
+        assert_eq!(parts("http://example.com?q"), ("/".into(), Some("q".into())));
+        assert!(split_target(b"http:///a").is_err());
+    }
+
+    #[test]
+    fn asterisk_form() {
+        assert!(split_target(b"*").unwrap().asterisk);
+    }
+
+    #[test]
+    fn rejects() {
+        for t in ["", "a/b", "example.com:80", "/a#frag", "/a\x7f", "/\u{e9}", "ftp://x/"] {
+            assert!(split_target(t.as_bytes()).is_err(), "{t:?}");
+        }
+    }
+}

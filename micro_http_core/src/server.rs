@@ -1,0 +1,171 @@
+//! The listener: bind, accept with back-pressure, spawn one task per connection, shut down gracefully.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::app::Service;
+use crate::conn;
+
+/// A bound server, ready to [`run`](Server::run).
+pub struct Server {
+    listener: TcpListener,
+    service: Arc<Service>,
+    local_addr: SocketAddr,
+    shutdown: Arc<watch::Sender<bool>>,
+}
+
+/// Stops a running [`Server`] gracefully: it stops accepting, lets in-flight requests finish within the grace
+/// period, closes idle connections, and then `run` returns.
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle {
+    tx: Arc<watch::Sender<bool>>,
+}
+
+impl ShutdownHandle {
+    /// Starts the shutdown.
+    pub fn shutdown(&self) {
+        self.tx.send_replace(true);
+    }
+}
+
+impl Server {
+    pub(crate) async fn bind(service: Arc<Service>, addr: impl ToSocketAddrs) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let (tx, _rx) = watch::channel(false);
+        Ok(Server {
+            listener,
+            service,
+            local_addr,
+            shutdown: Arc::new(tx),
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle that shuts this server down.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            tx: self.shutdown.clone(),
+        }
+    }
+
+    /// Serves until Ctrl-C, SIGTERM or [`ShutdownHandle::shutdown`], then shuts down gracefully.
+    pub async fn run(self) -> io::Result<()> {
+        self.run_until(termination_signal()).await
+    }
+
+    /// Serves until `signal` completes (or a [`ShutdownHandle`] fires), then shuts down gracefully.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> io::Result<()> {
+        let Server {
+            listener,
+            service,
+            local_addr,
+            shutdown,
+        } = self;
+        tracing::info!("listening on http://{local_addr}");
+        let max = service.limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+        let slots = Arc::new(Semaphore::new(max));
+        let mut tasks = JoinSet::new();
+        let mut stop = shutdown.subscribe();
+        let mut signal = std::pin::pin!(signal);
+        let mut backoff = Duration::from_millis(5);
+
+        loop {
+            // Back-pressure: past max_connections we stop accepting and clients wait in the backlog.
+            let permit = tokio::select! {
+                p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
+                _ = &mut signal => break,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            let accepted = tokio::select! {
+                r = listener.accept() => r,
+                _ = &mut signal => break,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            while tasks.try_join_next().is_some() {}
+            let (stream, peer) = match accepted {
+                Ok(conn) => {
+                    backoff = Duration::from_millis(5);
+                    conn
+                }
+                Err(e) => {
+                    // EMFILE, ENFILE, ENOBUFS, ECONNABORTED...: never fatal; back off so a full fd table
+                    // does not spin the accept loop.
+                    tracing::warn!(error = %e, "accept failed; retrying in {backoff:?}");
+                    drop(permit);
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let service = service.clone();
+            let rx = shutdown.subscribe();
+            tasks.spawn(async move {
+                conn::serve(stream, Some(peer), service, rx).await;
+                drop(permit);
+            });
+        }
+
+        drop(listener);
+        shutdown.send_replace(true);
+        let grace = service.limits.shutdown_grace;
+        tracing::info!(
+            connections = tasks.len(),
+            "shutting down: waiting up to {grace:?} for in-flight requests"
+        );
+        let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tracing::warn!(connections = tasks.len(), "grace period over; closing remaining connections");
+            tasks.abort_all();
+            while tasks.join_next().await.is_some() {}
+        }
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix.
+async fn termination_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Serves one already-connected stream (any `AsyncRead + AsyncWrite`, e.g. an in-memory duplex) with `service`
+/// until it closes. For tests and fuzzing of the whole connection loop without a socket.
+pub async fn serve_stream<S>(stream: S, service: Arc<Service>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (_tx, rx) = watch::channel(false);
+    conn::serve(stream, None, service, rx).await;
+}

@@ -1,0 +1,57 @@
+//! # micro_http
+//!
+//! A micro web framework: annotate async fns with route attributes, call [`serve!`] in `main`, and get a small,
+//! fast, strict HTTP/1.1 server. The annotated fns stay plain async fns that a unit test can call directly.
+//!
+//! ```no_run
+//! use micro_http::prelude::*;
+//! use serde::Serialize;
+//!
+//! #[derive(Serialize)]
+//! struct User { id: u32 }
+//!
+//! #[get("/users/{id}")]
+//! async fn user(id: u32) -> Json<User> {
+//!     Json(User { id })
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     serve!().await
+//! }
+//! ```
+//!
+//! Every annotated fn in the program is found at link time: there is no list of routes to keep.
+//! See the attribute macros ([`get`], [`route`], [`error_handler`]) for the syntax, and [`test::TestClient`]
+//! for testing a whole app in-process.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use micro_http_core::{
+    app, body, config, error, extract, handler, headers, parse, request, response, router, server,
+};
+pub use micro_http_core::{
+    header, App, Body, BodyError, Bytes, Form, FromParam, FromRequest, HeaderName, HeaderValue, Headers, Html,
+    IntoResponse, Json, Limits, Method, Path, PeerAddr, Query, Redirect, Rejection, Request, Response, Server,
+    ShutdownHandle, State, Status, StatusCode,
+};
+pub use micro_http_macros::{any, app, delete, error_handler, get, head, options, patch, post, put, route, serve};
+
+/// Testing an app in-process: [`TestClient`](test::TestClient).
+pub mod test {
+    pub use micro_http_core::test::*;
+}
+
+/// Everything a typical app uses: `use micro_http::prelude::*;`
+pub mod prelude {
+    pub use crate::{
+        any, app, delete, error_handler, get, head, options, patch, post, put, route, serve,
+    };
+    pub use micro_http_core::{
+        header, App, Body, Bytes, Form, FromRequest, Headers, Html, IntoResponse, Json, Method, Path, PeerAddr,
+        Query, Redirect, Rejection, Request, Response, State, Status, StatusCode,
+    };
+}
+
+#[doc(hidden)]
+pub use micro_http_core::__private;
