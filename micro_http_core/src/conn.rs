@@ -169,6 +169,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             }
         }
 
+        // Shutdown may have started while the handler ran: this response is the connection's last.
+        keep_alive &= !*self.shutdown.borrow();
         let status = res.status();
         self.queue_response(res, is_head, http11, &mut keep_alive).await?;
         if let Some((method, path, t)) = log {

@@ -235,6 +235,10 @@ fn looks_like_http_version(head: &[u8]) -> bool {
     let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
     let line = &head[..line_end];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
+    // Exactly `method SP target SP version`: with more spaces the version is not where httparse looked.
+    if line.iter().filter(|&&b| b == b' ').count() != 2 {
+        return false;
+    }
     let Some(sp) = line.iter().rposition(|&b| b == b' ') else {
         return false;
     };

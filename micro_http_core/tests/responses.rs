@@ -1,0 +1,89 @@
+//! Response framing: HEAD, 405 with Allow, OPTIONS, streamed bodies, the Date header, panics.
+mod common;
+use common::*;
+
+#[tokio::test]
+async fn head_has_get_headers_and_no_body() {
+    let srv = start_default().await;
+    let mut c = Client::connect(srv.addr).await;
+    c.send("HEAD /plaintext HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    let r = c.read_response(true).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-length"), Some("13"));
+    // The next response starts right where the HEAD response's head ended: no body was sent.
+    c.send(get("/plaintext")).await;
+    let r = c.read_response(false).await;
+    assert_eq!(r.text(), "Hello, World!");
+}
+
+#[tokio::test]
+async fn method_not_allowed_lists_allow() {
+    let srv = start_default().await;
+    let r = exchange(srv.addr, "DELETE /users/7 HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(r.status, 405);
+    let allow = r.header("allow").unwrap();
+    for m in ["GET", "HEAD", "PUT"] {
+        assert!(allow.contains(m), "{allow}");
+    }
+    let r = exchange(srv.addr, "OPTIONS /users/7 HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(r.status, 204);
+    assert!(r.header("allow").unwrap().contains("PUT"));
+}
+
+#[tokio::test]
+async fn unknown_path_is_404() {
+    let srv = start_default().await;
+    let r = exchange(srv.addr, get("/nope")).await;
+    assert_eq!(r.status, 404);
+    assert!(!r.body.is_empty());
+}
+
+#[tokio::test]
+async fn streamed_body_is_chunked_for_http11_and_close_delimited_for_http10() {
+    let srv = start_default().await;
+    let mut c = Client::connect(srv.addr).await;
+    c.send(get("/stream")).await;
+    let r = c.read_response(false).await;
+    assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(r.text(), "hello streamed world");
+    c.send(get("/plaintext")).await;
+    assert_eq!(c.read_response(false).await.status, 200);
+
+    let r = exchange(srv.addr, "GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").await;
+    assert_eq!(r.header("connection"), Some("close"));
+    assert_eq!(r.text(), "hello streamed world");
+}
+
+#[tokio::test]
+async fn every_response_has_date_and_length() {
+    let srv = start_default().await;
+    for path in ["/plaintext", "/nope", "/users/x"] {
+        let r = exchange(srv.addr, get(path)).await;
+        let date = r.header("date").expect("Date");
+        assert!(httpdate::parse_http_date(date).is_ok(), "{date}");
+        assert!(r.header("content-length").is_some());
+        assert_eq!(r.header("server"), Some("micro_http"));
+    }
+}
+
+#[tokio::test]
+async fn panic_becomes_500_and_connection_lives() {
+    let srv = start_default().await;
+    let mut c = Client::connect(srv.addr).await;
+    c.send(get("/panic")).await;
+    let r = c.read_response(false).await;
+    assert_eq!(r.status, 500);
+    c.send(get("/plaintext")).await;
+    let r = c.read_response(false).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(exchange(srv.addr, get("/plaintext")).await.status, 200);
+}
+
+#[tokio::test]
+async fn percent_encoded_slash_stays_in_its_segment() {
+    let srv = start_default().await;
+    let r = exchange(srv.addr, get("/users/a%2Fb")).await;
+    assert_eq!(r.text(), "user a/b");
+    let r = exchange(srv.addr, get("/users/%FF")).await;
+    assert_eq!(r.status, 400);
+}
