@@ -2,6 +2,8 @@
 
 pub mod chunked;
 mod framing;
+#[doc(hidden)]
+pub mod fuzz;
 mod target;
 
 pub use framing::BodyFraming;

@@ -1,0 +1,67 @@
+//! Entry points for the fuzz targets in `fuzz/` (not a public API).
+
+use bytes::BytesMut;
+
+use super::HeadParser;
+use crate::config::Limits;
+
+/// Parses `data` as a stream of requests twice, once whole and once fed in pieces at the split points in
+/// `splits`, and checks that both runs agree on every head and on where it ends. Panics on disagreement.
+pub fn heads(data: &[u8], splits: &[u8]) {
+    let limits = Limits {
+        max_head_bytes: 4096,
+        max_target_bytes: 1024,
+        max_header_line_bytes: 1024,
+        max_headers: 16,
+        ..Limits::default()
+    };
+    let whole = run(data, &[], &limits);
+    let pieces = run(data, splits, &limits);
+    assert_eq!(whole, pieces, "split feeding changed the result");
+}
+
+/// `(method, path, framing, keep_alive)` of each head, or the error status that ended the stream.
+type Outcome = Vec<Result<String, u16>>;
+
+fn run(data: &[u8], splits: &[u8], limits: &Limits) -> Outcome {
+    let mut parser = HeadParser::default();
+    let mut buf = BytesMut::new();
+    let mut out = Vec::new();
+    let mut fed = 0;
+    let mut split_iter = splits.iter().map(|&s| usize::from(s) + 1);
+    loop {
+        let step = split_iter.next().unwrap_or(data.len());
+        let end = (fed + step).min(data.len());
+        buf.extend_from_slice(&data[fed..end]);
+        fed = end;
+        loop {
+            match parser.parse(&mut buf, limits) {
+                Ok(Some(head)) => {
+                    assert!(head.headers.len() <= limits.max_headers);
+                    out.push(Ok(format!(
+                        "{} {:?} {:?} {} {}",
+                        head.method,
+                        head.path.map(|p| p.get(head.headers.buf()).to_vec()),
+                        head.framing,
+                        head.keep_alive,
+                        buf.len()
+                    )));
+                    // Past a head, the framing decides what follows; the fuzz target only checks heads.
+                    if !matches!(head.framing, super::BodyFraming::None) {
+                        return out;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(Err(e.status().as_u16()));
+                    return out;
+                }
+            }
+        }
+        if fed == data.len() {
+            // Normalise: what is left is an incomplete head, whatever the feeding.
+            out.push(Ok(format!("incomplete {}", buf.len())));
+            return out;
+        }
+    }
+}
