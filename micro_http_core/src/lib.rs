@@ -46,6 +46,8 @@ pub mod request;
 pub mod response;
 pub mod router;
 pub mod server;
+#[cfg(feature = "templates")]
+pub mod template;
 pub mod test;
 
 pub use app::App;
@@ -59,6 +61,8 @@ pub use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 pub use request::Request;
 pub use response::{Html, IntoResponse, Redirect, Response};
 pub use server::{Server, ShutdownHandle};
+#[cfg(feature = "templates")]
+pub use template::Template;
 
 /// Short name for [`StatusCode`], as in `(Status::CREATED, "made")`.
 pub type Status = StatusCode;

@@ -7,6 +7,8 @@
 mod body;
 mod form;
 mod json;
+#[cfg(feature = "multipart")]
+mod multipart;
 mod parts;
 mod path;
 mod query;
@@ -15,6 +17,8 @@ mod state;
 
 pub use form::Form;
 pub use json::Json;
+#[cfg(feature = "multipart")]
+pub use multipart::{Field, Multipart};
 pub use parts::PeerAddr;
 pub use path::Path;
 pub use query::Query;
