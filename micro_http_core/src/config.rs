@@ -43,6 +43,10 @@ pub struct Limits {
     /// Time allowed for any single read of a request body to make progress; after it -> 408 and close.
     /// Default 10 s.
     pub body_timeout: Duration,
+    /// Slowest average rate, in bytes per second, at which a request body may arrive once `body_timeout` has
+    /// passed since the handler started reading it; slower -> 408 and close. Cuts clients that trickle a body a
+    /// byte at a time to hold a connection. Default 256 B/s.
+    pub min_body_rate: u64,
     /// Time allowed for any single write of a response to make progress (a client that does not read);
     /// after it the connection is closed. Default 30 s.
     pub write_timeout: Duration,
@@ -66,6 +70,7 @@ impl Default for Limits {
             head_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(10),
+            min_body_rate: 256,
             write_timeout: Duration::from_secs(30),
             max_connections: 25_000,
             shutdown_grace: Duration::from_secs(30),

@@ -144,7 +144,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     tokio::select! {
                         biased;
                         res = &mut call => break res,
-                        step = pump.step(&mut self.io, &mut self.rbuf, self.service.limits.body_timeout), if pump.active => {
+                        step = pump.step(&mut self.io, &mut self.rbuf, &self.service.limits), if pump.active => {
                             if step.is_err() {
                                 pump.active = false;
                                 pump.failed = true;
@@ -474,6 +474,8 @@ struct BodyPump {
     failed: bool,
     received: u64,
     limit: u64,
+    /// When the handler first asked for the body.
+    started: Option<Deadline>,
 }
 
 impl BodyPump {
@@ -488,6 +490,7 @@ impl BodyPump {
             failed: false,
             received: 0,
             limit,
+            started: None,
         }
     }
 
@@ -501,12 +504,16 @@ impl BodyPump {
         &mut self,
         io: &mut S,
         rbuf: &mut BytesMut,
-        body_timeout: std::time::Duration,
+        limits: &crate::Limits,
     ) -> Result<(), ()> {
+        let body_timeout = limits.body_timeout;
         if !self.demanded {
             // The handler has not asked for the body yet; if it drops it unread, stop here.
             match (&mut self.feed.demand).await {
-                Ok(()) => self.demanded = true,
+                Ok(()) => {
+                    self.demanded = true;
+                    self.started = Some(Deadline::now());
+                }
                 Err(_) => {
                     self.active = false;
                     return Ok(());
@@ -556,7 +563,16 @@ impl BodyPump {
             if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
                 rbuf.reserve(READ_CHUNK);
             }
-            match timeout(body_timeout, io.read_buf(rbuf)).await {
+            // Each read must make progress within body_timeout, and the body as a whole must keep up
+            // min_body_rate after the first body_timeout.
+            let mut deadline = Deadline::now() + body_timeout;
+            if let (Some(start), rate) = (self.started, limits.min_body_rate) {
+                if rate > 0 {
+                    let allowance = body_timeout + std::time::Duration::from_secs(self.received / rate);
+                    deadline = deadline.min(start + allowance);
+                }
+            }
+            match timeout_at(deadline, io.read_buf(rbuf)).await {
                 Ok(Ok(0)) | Ok(Err(_)) => {
                     permit.send(Err(BodyError::Incomplete));
                     return Err(());

@@ -125,3 +125,29 @@ async fn max_connections_queues_further_clients() {
     drop(a);
     assert_eq!(c.read_response(false).await.status, 200);
 }
+
+#[tokio::test]
+async fn body_trickled_below_min_rate_gets_408() {
+    // Each byte arrives well within body_timeout (500 ms), but at ~5 B/s against a minimum of 256 B/s.
+    let srv = start_default().await;
+    let mut c = Client::connect(srv.addr).await;
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n").await;
+    let t = std::time::Instant::now();
+    let mut status = None;
+    for _ in 0..40 {
+        if c.stream.try_write(b"x").is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let mut peek = [0u8; 12];
+        if let Ok(n) = c.stream.try_read(&mut peek) {
+            if n > 0 {
+                status = Some(String::from_utf8_lossy(&peek[..n]).to_string());
+                break;
+            }
+        }
+    }
+    let status = status.expect("the server cut the trickling body");
+    assert!(status.starts_with("HTTP/1.1 408"), "{status}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(4), "{:?}", t.elapsed());
+}
