@@ -295,7 +295,9 @@ impl Service {
         let mut origins: Vec<Vec<(Option<Method>, Origin)>> = Vec::new();
         let mut routes = Vec::with_capacity(app.routes.len());
         for spec in app.routes {
-            let id: PathId = router.insert(&spec.pattern).map_err(|e| format!("{e} ({})", spec.origin))?;
+            let id: PathId = router
+                .insert(&spec.pattern)
+                .map_err(|e| format!("{e} ({})", spec.origin))?;
             let names: Vec<Arc<str>> = crate::router::parse_pattern(&spec.pattern)
                 .expect("checked by insert")
                 .into_iter()
@@ -334,7 +336,9 @@ impl Service {
             };
             for m in methods {
                 if let Some((_, prev)) = seen.iter().find(|(pm, _)| *pm == m) {
-                    let what = m.as_ref().map_or("any method".to_string(), |m| m.to_string());
+                    let what = m
+                        .as_ref()
+                        .map_or("any method".to_string(), |m| m.to_string());
                     return Err(format!(
                         "conflicting routes: {what} `{}` is handled by both {prev} and {}",
                         spec.pattern, spec.origin
@@ -368,12 +372,10 @@ impl Service {
         let method = req.method_ref().clone();
         if req.path() == "*" {
             // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
-            return Resolved::Direct(
-                Response::new(StatusCode::NO_CONTENT).with_header(
-                    header::ALLOW,
-                    HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
-                ),
-            );
+            return Resolved::Direct(Response::new(StatusCode::NO_CONTENT).with_header(
+                header::ALLOW,
+                HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+            ));
         }
         if !is_standard(&method) {
             return Resolved::Direct(Response::text(

@@ -117,7 +117,13 @@ impl Body {
                 limit,
             }),
         };
-        (body, BodyFeed { tx, demand: demand_rx })
+        (
+            body,
+            BodyFeed {
+                tx,
+                demand: demand_rx,
+            },
+        )
     }
 
     pub(crate) fn taken() -> Body {

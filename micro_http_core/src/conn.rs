@@ -50,8 +50,12 @@ struct Conn<S> {
 }
 
 /// Serves one connection until the client closes it, a limit or error closes it, or shutdown.
-pub(crate) async fn serve<S>(io: S, peer: Option<SocketAddr>, service: Arc<Service>, shutdown: ShutdownSignal)
-where
+pub(crate) async fn serve<S>(
+    io: S,
+    peer: Option<SocketAddr>,
+    service: Arc<Service>,
+    shutdown: ShutdownSignal,
+) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut conn = Conn {
@@ -109,10 +113,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         match framing {
             BodyFraming::None => {}
             BodyFraming::Length(n) if n > limit => {
-                return self.refuse(HttpError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("request body of {n} bytes exceeds the limit of {limit} bytes"),
-                ), log).await;
+                return self
+                    .refuse(
+                        HttpError::new(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            format!("request body of {n} bytes exceeds the limit of {limit} bytes"),
+                        ),
+                        log,
+                    )
+                    .await;
             }
             BodyFraming::Length(n) if self.rbuf.len() as u64 >= n => {
                 req.set_body(Body::from_bytes(self.rbuf.split_to(n as usize).freeze()));
@@ -120,16 +129,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             BodyFraming::Length(n) => {
                 let (body, feed) = Body::streaming(limit);
                 req.set_body(body);
-                pump = Some(BodyPump::new(feed, BodyDecoder::Length(n), expect_continue, limit));
+                pump = Some(BodyPump::new(
+                    feed,
+                    BodyDecoder::Length(n),
+                    expect_continue,
+                    limit,
+                ));
             }
             BodyFraming::Chunked => {
-                match chunked::decode_complete(&mut self.rbuf, self.service.limits.chunked(), limit) {
+                match chunked::decode_complete(&mut self.rbuf, self.service.limits.chunked(), limit)
+                {
                     Ok(Some(body)) => req.set_body(Body::from_bytes(body)),
                     Ok(None) => {
                         let (body, feed) = Body::streaming(limit);
                         req.set_body(body);
                         let decoder = ChunkedDecoder::new(self.service.limits.chunked());
-                        pump = Some(BodyPump::new(feed, BodyDecoder::Chunked(decoder), expect_continue, limit));
+                        pump = Some(BodyPump::new(
+                            feed,
+                            BodyDecoder::Chunked(decoder),
+                            expect_continue,
+                            limit,
+                        ));
                     }
                     Err(e) => return self.refuse(chunked_error(e, limit), log).await,
                 }
@@ -162,7 +182,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 let drainable = !pump.failed
                     && (!pump.expect_continue || pump.continue_sent == CONTINUE.len())
                     && pump.decoder.remaining_hint() <= self.service.limits.max_drain_bytes;
-                if !drainable || !pump.drain(&mut self.io, &mut self.rbuf, &self.service.limits).await {
+                if !drainable
+                    || !pump
+                        .drain(&mut self.io, &mut self.rbuf, &self.service.limits)
+                        .await
+                {
                     keep_alive = false;
                     linger = true;
                 }
@@ -172,13 +196,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         // Shutdown may have started while the handler ran: this response is the connection's last.
         keep_alive &= !*self.shutdown.borrow();
         let status = res.status();
-        self.queue_response(res, is_head, http11, &mut keep_alive).await?;
+        self.queue_response(res, is_head, http11, &mut keep_alive)
+            .await?;
         if let Some((method, path, t)) = log {
             tracing::info!(target: "micro_http::access", "{method} {path} {} {:?}", status.as_u16(), t.elapsed());
         }
         if !keep_alive {
             self.flush().await?;
-            return Ok(Some(if linger || !self.rbuf.is_empty() { Stop::Linger } else { Stop::Close }));
+            return Ok(Some(if linger || !self.rbuf.is_empty() {
+                Stop::Linger
+            } else {
+                Stop::Close
+            }));
         }
         if self.wbuf.len() >= MAX_BATCH {
             self.flush().await?;
@@ -202,12 +231,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     /// Waits for a complete head. The outer `Err` stops the connection silently (EOF, idle timeout, shutdown);
     /// the inner `Err` is a request to refuse with a status.
-    async fn read_head(&mut self, first: bool) -> Result<Result<crate::parse::RequestHead, HttpError>, Stop> {
+    async fn read_head(
+        &mut self,
+        first: bool,
+    ) -> Result<Result<crate::parse::RequestHead, HttpError>, Stop> {
         let service = self.service.clone();
         let limits = &service.limits;
         let now = Deadline::now();
         // A new connection gets the head timeout to send its first request; a kept-alive one may idle longer.
-        let mut deadline = if first { now + limits.head_timeout } else { now + limits.idle_timeout };
+        let mut deadline = if first {
+            now + limits.head_timeout
+        } else {
+            now + limits.idle_timeout
+        };
         let mut started = !self.rbuf.is_empty();
         if started {
             deadline = deadline.min(now + limits.head_timeout);
@@ -253,7 +289,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     fn queue_error(&mut self, e: &HttpError) {
         let res = e.to_response();
-        self.encode(&res, Framing::choose(res.status(), res.body().len(), true), ConnectionField::Close);
+        self.encode(
+            &res,
+            Framing::choose(res.status(), res.body().len(), true),
+            ConnectionField::Close,
+        );
         if let ResponseBody::Full(b) = res.body() {
             self.wbuf.extend_from_slice(b);
         }
@@ -261,7 +301,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     fn encode(&mut self, res: &Response, framing: Framing, connection: ConnectionField) {
         let server = self.service.server_name.as_ref().map(|v| v.as_bytes());
-        crate::date::with_date(|date| encode_head(&mut self.wbuf, res, framing, connection, date, server));
+        crate::date::with_date(|date| {
+            encode_head(&mut self.wbuf, res, framing, connection, date, server)
+        });
     }
 
     /// Encodes `res` into the write buffer; a streamed body is written out right away.
@@ -300,7 +342,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             ResponseBody::Stream { mut stream, len } => {
                 self.flush().await?;
                 let mut sent = 0u64;
-                while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                while let Some(chunk) =
+                    std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
+                {
                     let chunk = match chunk {
                         Ok(c) => c,
                         Err(e) => {
@@ -315,7 +359,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     sent += chunk.len() as u64;
                     if let Some(len) = len {
                         if sent > len {
-                            tracing::error!("response body stream longer than its announced length; closing");
+                            tracing::error!(
+                                "response body stream longer than its announced length; closing"
+                            );
                             return Err(Stop::Close);
                         }
                     }
@@ -331,7 +377,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 }
                 if let Some(len) = len {
                     if sent != len {
-                        tracing::error!("response body stream shorter than its announced length; closing");
+                        tracing::error!(
+                            "response body stream shorter than its announced length; closing"
+                        );
                         return Err(Stop::Close);
                     }
                 }
@@ -566,11 +614,12 @@ impl BodyPump {
             // Each read must make progress within body_timeout, and the body as a whole must keep up
             // min_body_rate after the first body_timeout.
             let mut deadline = Deadline::now() + body_timeout;
-            if let (Some(start), rate) = (self.started, limits.min_body_rate) {
-                if rate > 0 {
-                    let allowance = body_timeout + std::time::Duration::from_secs(self.received / rate);
-                    deadline = deadline.min(start + allowance);
-                }
+            if let (Some(start), Some(secs)) = (
+                self.started,
+                self.received.checked_div(limits.min_body_rate),
+            ) {
+                deadline =
+                    deadline.min(start + body_timeout + std::time::Duration::from_secs(secs));
             }
             match timeout_at(deadline, io.read_buf(rbuf)).await {
                 Ok(Ok(0)) | Ok(Err(_)) => {
@@ -587,7 +636,12 @@ impl BodyPump {
     }
 
     /// Reads and discards the rest of the body, up to the drain limit. `true` if the body ended.
-    async fn drain<S: AsyncRead + Unpin>(&mut self, io: &mut S, rbuf: &mut BytesMut, limits: &crate::Limits) -> bool {
+    async fn drain<S: AsyncRead + Unpin>(
+        &mut self,
+        io: &mut S,
+        rbuf: &mut BytesMut,
+        limits: &crate::Limits,
+    ) -> bool {
         let mut discarded = 0u64;
         loop {
             match self.decoder.next(rbuf) {

@@ -78,7 +78,8 @@ impl Headers {
 
     /// The value of the first field named `name`, if it is valid UTF-8.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.get_bytes(name).and_then(|v| std::str::from_utf8(v).ok())
+        self.get_bytes(name)
+            .and_then(|v| std::str::from_utf8(v).ok())
     }
 
     /// `true` if a field named `name` is present.

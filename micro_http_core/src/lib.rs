@@ -27,6 +27,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 pub mod app;
 pub mod body;
 pub mod config;
@@ -38,14 +41,12 @@ pub mod handler;
 pub mod headers;
 mod panic;
 pub mod parse;
-#[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
 pub mod registry;
 pub mod request;
 pub mod response;
 pub mod router;
 pub mod server;
+pub mod static_files;
 #[cfg(feature = "templates")]
 pub mod template;
 pub mod test;
@@ -54,13 +55,14 @@ pub use app::App;
 pub use body::{Body, BodyError};
 pub use bytes::Bytes;
 pub use config::Limits;
-pub use extract::{FromParam, FromRequest, Rejection};
 pub use extract::{Form, Json, Path, PeerAddr, Query, State};
+pub use extract::{FromParam, FromRequest, Rejection};
 pub use headers::Headers;
 pub use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 pub use request::Request;
 pub use response::{Html, IntoResponse, Redirect, Response};
 pub use server::{Server, ShutdownHandle};
+pub use static_files::StaticFiles;
 #[cfg(feature = "templates")]
 pub use template::Template;
 

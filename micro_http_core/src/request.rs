@@ -22,7 +22,9 @@ impl StateMap {
     }
 
     pub(crate) fn get<T: 'static>(&self) -> Option<&T> {
-        self.0.get(&TypeId::of::<T>()).and_then(|b| b.downcast_ref())
+        self.0
+            .get(&TypeId::of::<T>())
+            .and_then(|b| b.downcast_ref())
     }
 }
 

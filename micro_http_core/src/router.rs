@@ -57,7 +57,9 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<Segment<'_>>, PatternError> {
         }
         let seg = if let Some(inner) = part.strip_prefix('{') {
             let Some(inner) = inner.strip_suffix('}') else {
-                return Err(err(format!("`{part}`: a parameter must be a whole segment like `{{id}}`")));
+                return Err(err(format!(
+                    "`{part}`: a parameter must be a whole segment like `{{id}}`"
+                )));
             };
             let (catch_all, name) = match inner.strip_prefix('*') {
                 Some(n) => (true, n),
@@ -67,7 +69,9 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<Segment<'_>>, PatternError> {
                 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 || name.starts_with(|c: char| c.is_ascii_digit())
             {
-                return Err(err(format!("`{part}`: a parameter name must be an identifier")));
+                return Err(err(format!(
+                    "`{part}`: a parameter name must be an identifier"
+                )));
             }
             if names.contains(&name) {
                 return Err(err(format!("parameter `{name}` appears twice")));
@@ -75,14 +79,18 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<Segment<'_>>, PatternError> {
             names.push(name);
             if catch_all {
                 if !last {
-                    return Err(err(format!("`{part}`: a catch-all must be the last segment")));
+                    return Err(err(format!(
+                        "`{part}`: a catch-all must be the last segment"
+                    )));
                 }
                 Segment::CatchAll(name)
             } else {
                 Segment::Param(name)
             }
         } else if part.contains(['{', '}']) {
-            return Err(err(format!("`{part}`: a parameter must be a whole segment like `{{id}}`")));
+            return Err(err(format!(
+                "`{part}`: a parameter must be a whole segment like `{{id}}`"
+            )));
         } else {
             Segment::Static(part)
         };
@@ -231,12 +239,22 @@ mod tests {
 
     #[test]
     fn static_and_params() {
-        let r = router(&["/", "/users", "/users/{id}", "/users/{id}/posts/{post}", "/users/me", "/static/{*path}"]);
+        let r = router(&[
+            "/",
+            "/users",
+            "/users/{id}",
+            "/users/{id}/posts/{post}",
+            "/users/me",
+            "/static/{*path}",
+        ]);
         assert_eq!(at(&r, "/"), Some((0, vec![])));
         assert_eq!(at(&r, "/users"), Some((1, vec![])));
         assert_eq!(at(&r, "/users/7"), Some((2, vec!["7"])));
         assert_eq!(at(&r, "/users/me"), Some((4, vec![])));
-        assert_eq!(at(&r, "/users/7/posts/x%2Fy"), Some((3, vec!["7", "x%2Fy"])));
+        assert_eq!(
+            at(&r, "/users/7/posts/x%2Fy"),
+            Some((3, vec!["7", "x%2Fy"]))
+        );
         assert_eq!(at(&r, "/static/css/a.css"), Some((5, vec!["css/a.css"])));
         assert_eq!(at(&r, "/static/"), Some((5, vec![""])));
         assert_eq!(at(&r, "/users/"), None);
@@ -262,7 +280,9 @@ mod tests {
 
     #[test]
     fn bad_patterns() {
-        for p in ["", "users", "/a//b", "/{id", "/a{id}", "/{}", "/{1a}", "/{*p}/x", "/{a}/{a}", "/{a-b}"] {
+        for p in [
+            "", "users", "/a//b", "/{id", "/a{id}", "/{}", "/{1a}", "/{*p}/x", "/{a}/{a}", "/{a-b}",
+        ] {
             assert!(parse_pattern(p).is_err(), "{p}");
         }
         assert!(parse_pattern("/a/").is_ok());

@@ -36,7 +36,10 @@ impl ShutdownHandle {
 }
 
 impl Server {
-    pub(crate) async fn bind(service: Arc<Service>, addr: impl ToSocketAddrs) -> io::Result<Server> {
+    pub(crate) async fn bind(
+        service: Arc<Service>,
+        addr: impl ToSocketAddrs,
+    ) -> io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (tx, _rx) = watch::channel(false);
@@ -74,7 +77,10 @@ impl Server {
             shutdown,
         } = self;
         tracing::info!("listening on http://{local_addr}");
-        let max = service.limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+        let max = service
+            .limits
+            .max_connections
+            .clamp(1, Semaphore::MAX_PERMITS);
         let slots = Arc::new(Semaphore::new(max));
         let mut tasks = JoinSet::new();
         let mut stop = shutdown.subscribe();
@@ -125,9 +131,13 @@ impl Server {
             connections = tasks.len(),
             "shutting down: waiting up to {grace:?} for in-flight requests"
         );
-        let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+        let drained =
+            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
         if drained.is_err() {
-            tracing::warn!(connections = tasks.len(), "grace period over; closing remaining connections");
+            tracing::warn!(
+                connections = tasks.len(),
+                "grace period over; closing remaining connections"
+            );
             tasks.abort_all();
             while tasks.join_next().await.is_some() {}
         }

@@ -55,7 +55,9 @@ fn new_env(dir: PathBuf) -> Environment<'static> {
 /// The newest mtime of any file below `dir` (two levels deep is plenty for template folders).
 fn newest_mtime(dir: &Path) -> Option<SystemTime> {
     fn walk(dir: &Path, depth: u32, newest: &mut Option<SystemTime>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let Ok(meta) = entry.metadata() else { continue };
             if let Ok(m) = meta.modified() {
@@ -78,7 +80,10 @@ impl Engine {
             let changed = *self.stamp.read().unwrap_or_else(|e| e.into_inner()) != now;
             if changed {
                 // Dropping the cache makes the loader re-read and re-parse on demand.
-                self.env.write().unwrap_or_else(|e| e.into_inner()).clear_templates();
+                self.env
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clear_templates();
                 *self.stamp.write().unwrap_or_else(|e| e.into_inner()) = now;
             }
         }
@@ -129,7 +134,10 @@ impl IntoResponse for Template {
                     error = %e,
                     "template render failed"
                 );
-                Response::text(StatusCode::INTERNAL_SERVER_ERROR, "internal server error: template failed\n")
+                Response::text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal server error: template failed\n",
+                )
             }
         }
     }
@@ -144,9 +152,17 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("mh-tpl-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("base.html"), "<b>{% block c %}{% endblock %}</b>").unwrap();
-        std::fs::write(dir.join("p.html"), "{% extends \"base.html\" %}{% block c %}{{ x }}{% endblock %}").unwrap();
+        std::fs::write(
+            dir.join("p.html"),
+            "{% extends \"base.html\" %}{% block c %}{{ x }}{% endblock %}",
+        )
+        .unwrap();
         let env = new_env(dir.clone());
-        let out = env.get_template("p.html").unwrap().render(context! { x => "<i>&\"'" }).unwrap();
+        let out = env
+            .get_template("p.html")
+            .unwrap()
+            .render(context! { x => "<i>&\"'" })
+            .unwrap();
         assert_eq!(out, "<b>&lt;i&gt;&amp;&quot;&#x27;</b>");
         assert!(env.get_template("../etc/passwd").is_err());
         let _ = std::fs::remove_dir_all(dir);

@@ -60,7 +60,9 @@ impl TestClient {
     /// # Panics
     /// If the app does not build (conflicting routes, invalid patterns): the message says why.
     pub fn new(app: App) -> Self {
-        let service = app.build().unwrap_or_else(|e| panic!("the app does not build: {e}"));
+        let service = app
+            .build()
+            .unwrap_or_else(|e| panic!("the app does not build: {e}"));
         TestClient { service }
     }
 
@@ -174,11 +176,16 @@ impl TestRequest {
         let is_head = head.method == Method::HEAD;
         let mut req = Request::from_head(head, Some(test_peer()));
         let resolved = self.service.resolve(&mut req);
-        if let (BodyFraming::Length(n), Resolved::Route(_) | Resolved::NotFound) = (req.body_framing(), &resolved) {
+        if let (BodyFraming::Length(n), Resolved::Route(_) | Resolved::NotFound) =
+            (req.body_framing(), &resolved)
+        {
             if n > req.body_limit() {
                 let res = crate::error::HttpError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("request body of {n} bytes exceeds the limit of {} bytes", req.body_limit()),
+                    format!(
+                        "request body of {n} bytes exceeds the limit of {} bytes",
+                        req.body_limit()
+                    ),
                 )
                 .to_response();
                 return TestResponse::from_response(res, is_head).await;
@@ -207,7 +214,9 @@ impl TestResponse {
             ResponseBody::Full(b) => b,
             ResponseBody::Stream { mut stream, .. } => {
                 let mut all = BytesMut::new();
-                while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                while let Some(chunk) =
+                    std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
+                {
                     all.extend_from_slice(&chunk.expect("response stream failed"));
                 }
                 all.freeze()

@@ -18,7 +18,8 @@ async fn chunked_body_in_one_packet() {
 async fn chunked_body_trickled() {
     let srv = start_default().await;
     let mut c = Client::connect(srv.addr).await;
-    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n").await;
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+        .await;
     for part in ["5\r\nhel", "lo\r\n", "3\r\nabc\r\n", "0\r\n", "\r\n"] {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         c.send(part).await;
@@ -35,7 +36,11 @@ async fn large_content_length_body_streamed() {
     let srv = start_default().await;
     let mut c = Client::connect(srv.addr).await;
     let body = vec![b'x'; 60_000];
-    c.send(format!("POST /body-len HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n", body.len())).await;
+    c.send(format!(
+        "POST /body-len HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    ))
+    .await;
     for part in body.chunks(7000) {
         c.send(part).await;
     }
@@ -57,9 +62,18 @@ async fn chunked_body_over_limit_is_413() {
 #[tokio::test]
 async fn malformed_chunk_size_is_400_and_close() {
     let srv = start_default().await;
-    for bad in ["0x5\r\nhello\r\n0\r\n\r\n", "+5\r\nhello\r\n0\r\n\r\n", " 5\r\nhello\r\n0\r\n\r\n", "fffffffffffffffff\r\n", "5\nhello\r\n0\r\n\r\n"] {
+    for bad in [
+        "0x5\r\nhello\r\n0\r\n\r\n",
+        "+5\r\nhello\r\n0\r\n\r\n",
+        " 5\r\nhello\r\n0\r\n\r\n",
+        "fffffffffffffffff\r\n",
+        "5\nhello\r\n0\r\n\r\n",
+    ] {
         let mut c = Client::connect(srv.addr).await;
-        c.send(format!("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n{bad}")).await;
+        c.send(format!(
+            "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n{bad}"
+        ))
+        .await;
         let r = c.read_response(false).await;
         assert_eq!(r.status, 400, "{bad:?}");
         assert!(c.is_closed().await, "{bad:?}");
@@ -70,7 +84,8 @@ async fn malformed_chunk_size_is_400_and_close() {
 async fn expect_continue_when_handler_reads_body() {
     let srv = start_default().await;
     let mut c = Client::connect(srv.addr).await;
-    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n").await;
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        .await;
     let interim = c.read_response(false).await;
     assert_eq!(interim.status, 100);
     c.send("hello").await;
@@ -83,7 +98,8 @@ async fn expect_continue_when_handler_reads_body() {
 async fn no_continue_when_handler_ignores_body() {
     let srv = start_default().await;
     let mut c = Client::connect(srv.addr).await;
-    c.send("POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n").await;
+    c.send("POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        .await;
     let r = c.read_response(false).await;
     assert_eq!(r.status, 200, "a final response without a 100 first");
     assert_eq!(r.text(), "ignored");
@@ -94,7 +110,10 @@ async fn no_continue_when_handler_ignores_body() {
 async fn expect_continue_over_limit_gets_413_without_100() {
     let srv = start_default().await;
     let mut c = Client::connect(srv.addr).await;
-    c.send("POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n").await;
+    c.send(
+        "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n",
+    )
+    .await;
     let r = c.read_response(false).await;
     assert_eq!(r.status, 413);
 }

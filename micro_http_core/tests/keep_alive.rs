@@ -60,7 +60,8 @@ async fn pipelined_posts_with_bodies_stay_framed() {
 async fn connection_close_is_honoured() {
     let srv = start_default().await;
     let mut c = Client::connect(srv.addr).await;
-    c.send("GET /plaintext HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
+    c.send("GET /plaintext HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .await;
     let r = c.read_response(false).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("connection"), Some("close"));
@@ -78,7 +79,8 @@ async fn http10_closes_unless_keep_alive() {
 
     let mut c = Client::connect(srv.addr).await;
     for _ in 0..3 {
-        c.send("GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").await;
+        c.send("GET /plaintext HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            .await;
         let r = c.read_response(false).await;
         assert_eq!(r.status, 200);
         assert_eq!(r.header("connection"), Some("keep-alive"));
@@ -94,5 +96,9 @@ async fn idle_connection_is_closed_after_idle_timeout() {
     let t = std::time::Instant::now();
     assert!(c.is_closed().await);
     // test_limits().idle_timeout is 1.5 s: closed neither at once nor never.
-    assert!(t.elapsed() >= std::time::Duration::from_millis(1000), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= std::time::Duration::from_millis(1000),
+        "{:?}",
+        t.elapsed()
+    );
 }

@@ -27,7 +27,10 @@ async fn too_many_headers_is_431() {
 #[tokio::test]
 async fn one_huge_header_is_431() {
     let srv = start_default().await;
-    let req = format!("GET / HTTP/1.1\r\nHost: t\r\nCookie: {}\r\n\r\n", "c".repeat(3000));
+    let req = format!(
+        "GET / HTTP/1.1\r\nHost: t\r\nCookie: {}\r\n\r\n",
+        "c".repeat(3000)
+    );
     assert_eq!(exchange(srv.addr, req).await.status, 431);
 }
 
@@ -45,13 +48,22 @@ async fn body_over_limit_is_413_before_reading_it() {
     let srv = start_default().await;
     let mut c = Client::connect(srv.addr).await;
     // Only the head is sent: the answer must not wait for a body.
-    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n").await;
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n")
+        .await;
     let r = c.read_response(false).await;
     assert_eq!(r.status, 413);
     assert_eq!(r.header("connection"), Some("close"));
-    let r = exchange(srv.addr, "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 17\r\n\r\n01234567890123456").await;
+    let r = exchange(
+        srv.addr,
+        "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 17\r\n\r\n01234567890123456",
+    )
+    .await;
     assert_eq!(r.status, 413);
-    let r = exchange(srv.addr, "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 16\r\n\r\n0123456789012345").await;
+    let r = exchange(
+        srv.addr,
+        "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 16\r\n\r\n0123456789012345",
+    )
+    .await;
     assert_eq!(r.status, 200);
 }
 
@@ -87,7 +99,11 @@ async fn trickled_head_is_cut_at_head_timeout_not_per_byte() {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), rd.read_to_end(&mut out)).await;
     let text = String::from_utf8_lossy(&out);
     assert!(text.starts_with("HTTP/1.1 408 "), "{text}");
-    assert!(t.elapsed() < std::time::Duration::from_secs(3), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        t.elapsed()
+    );
     writer.abort();
 }
 
@@ -102,7 +118,8 @@ async fn silent_connection_is_closed_after_head_timeout() {
 async fn slow_body_gets_408() {
     let srv = start_default().await;
     let mut c = Client::connect(srv.addr).await;
-    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc").await;
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+        .await;
     let r = c.read_response(false).await;
     assert_eq!(r.status, 408);
 }
@@ -120,7 +137,11 @@ async fn max_connections_queues_further_clients() {
     // A third client waits in the backlog until one of the first two leaves.
     let mut c = Client::connect(srv.addr).await;
     c.send(get("/plaintext")).await;
-    let early = tokio::time::timeout(std::time::Duration::from_millis(300), c.read_response(false)).await;
+    let early = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        c.read_response(false),
+    )
+    .await;
     assert!(early.is_err(), "third connection must wait");
     drop(a);
     assert_eq!(c.read_response(false).await.status, 200);
@@ -131,7 +152,8 @@ async fn body_trickled_below_min_rate_gets_408() {
     // Each byte arrives well within body_timeout (500 ms), but at ~5 B/s against a minimum of 256 B/s.
     let srv = start_default().await;
     let mut c = Client::connect(srv.addr).await;
-    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n").await;
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
+        .await;
     let t = std::time::Instant::now();
     let mut status = None;
     for _ in 0..40 {
@@ -149,5 +171,9 @@ async fn body_trickled_below_min_rate_gets_408() {
     }
     let status = status.expect("the server cut the trickling body");
     assert!(status.starts_with("HTTP/1.1 408"), "{status}");
-    assert!(t.elapsed() < std::time::Duration::from_secs(4), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        t.elapsed()
+    );
 }

@@ -49,7 +49,11 @@ async fn streamed_body_is_chunked_for_http11_and_close_delimited_for_http10() {
     c.send(get("/plaintext")).await;
     assert_eq!(c.read_response(false).await.status, 200);
 
-    let r = exchange(srv.addr, "GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").await;
+    let r = exchange(
+        srv.addr,
+        "GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    )
+    .await;
     assert_eq!(r.header("connection"), Some("close"));
     assert_eq!(r.text(), "hello streamed world");
 }

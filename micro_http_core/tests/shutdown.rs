@@ -21,7 +21,10 @@ async fn in_flight_request_finishes_and_idle_connections_close() {
     assert_eq!(r.header("connection"), Some("close"));
     assert!(idle.is_closed().await);
     let done = tokio::time::timeout(Duration::from_secs(3), srv.task).await;
-    assert!(matches!(done, Ok(Ok(Ok(())))), "server did not stop: {done:?}");
+    assert!(
+        matches!(done, Ok(Ok(Ok(())))),
+        "server did not stop: {done:?}"
+    );
     // No longer accepting.
     assert!(tokio::net::TcpStream::connect(srv.addr).await.is_err());
 }

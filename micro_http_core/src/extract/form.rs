@@ -38,9 +38,12 @@ impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
             .bytes()
             .await
             .map_err(|e| Rejection::new(e.status(), e.to_string()))?;
-        serde_urlencoded::from_bytes(&body)
-            .map(Form)
-            .map_err(|e| Rejection::new(StatusCode::UNPROCESSABLE_ENTITY, format!("invalid form: {e}")))
+        serde_urlencoded::from_bytes(&body).map(Form).map_err(|e| {
+            Rejection::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("invalid form: {e}"),
+            )
+        })
     }
 }
 
@@ -67,7 +70,15 @@ mod tests {
     #[tokio::test]
     async fn wrong_type_and_missing_field() {
         let mut req = request("POST / HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nname=a");
-        assert_eq!(Form::<F>::from_request(&mut req).await.err().unwrap().status().as_u16(), 415);
+        assert_eq!(
+            Form::<F>::from_request(&mut req)
+                .await
+                .err()
+                .unwrap()
+                .status()
+                .as_u16(),
+            415
+        );
         let mut req = request(
             "POST / HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\nx=1",
         );

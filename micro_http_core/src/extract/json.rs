@@ -62,8 +62,11 @@ impl<T: Serialize> IntoResponse for Json<T> {
             Ok(()) => Response::with_content(APPLICATION_JSON, buf),
             Err(e) => {
                 tracing::error!(error = %e, "failed to serialize a JSON response");
-                Rejection::json(StatusCode::INTERNAL_SERVER_ERROR, "failed to serialize the response")
-                    .into_response()
+                Rejection::json(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "failed to serialize the response",
+                )
+                .into_response()
             }
         }
     }
@@ -107,12 +110,19 @@ mod tests {
 
     #[tokio::test]
     async fn rejection_is_json() {
-        let e = Json::<U>::from_request(&mut post("application/json", "nope")).await.unwrap_err();
+        let e = Json::<U>::from_request(&mut post("application/json", "nope"))
+            .await
+            .unwrap_err();
         let res = e.into_response();
         assert_eq!(res.content_type().unwrap(), "application/json");
-        let crate::response::ResponseBody::Full(b) = res.body() else { panic!() };
+        let crate::response::ResponseBody::Full(b) = res.body() else {
+            panic!()
+        };
         let v: serde_json::Value = serde_json::from_slice(b).unwrap();
         assert_eq!(v["error"]["status"], 400);
-        assert!(v["error"]["message"].as_str().unwrap().contains("invalid JSON"));
+        assert!(v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid JSON"));
     }
 }

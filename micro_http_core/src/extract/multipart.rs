@@ -106,8 +106,11 @@ impl FromRequest for Multipart {
                 )
             })?;
         let limit = req.body_limit();
-        let constraints = multer::Constraints::new()
-            .size_limit(multer::SizeLimit::new().whole_stream(limit).per_field(limit));
+        let constraints = multer::Constraints::new().size_limit(
+            multer::SizeLimit::new()
+                .whole_stream(limit)
+                .per_field(limit),
+        );
         let body = req.take_body();
         Ok(Multipart {
             inner: multer::Multipart::with_constraints(body, boundary, constraints),
@@ -144,9 +147,21 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_type_is_415_and_garbage_is_400() {
-        let mut req = request("POST / HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx");
-        assert_eq!(Multipart::from_request(&mut req).await.err().unwrap().status().as_u16(), 415);
-        let mut m = Multipart::from_request(&mut upload("not multipart at all")).await.unwrap();
+        let mut req = request(
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx",
+        );
+        assert_eq!(
+            Multipart::from_request(&mut req)
+                .await
+                .err()
+                .unwrap()
+                .status()
+                .as_u16(),
+            415
+        );
+        let mut m = Multipart::from_request(&mut upload("not multipart at all"))
+            .await
+            .unwrap();
         assert_eq!(m.next_field().await.err().unwrap().status().as_u16(), 400);
     }
 }

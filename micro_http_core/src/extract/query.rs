@@ -47,7 +47,13 @@ mod tests {
     async fn decodes_plus_and_percent() {
         let mut req = request("GET /?name=a+b%26c&n=3 HTTP/1.1\r\nHost: h\r\n\r\n");
         let Query(q) = Query::<Q>::from_request(&mut req).await.unwrap();
-        assert_eq!(q, Q { name: "a b&c".into(), n: Some(3) });
+        assert_eq!(
+            q,
+            Q {
+                name: "a b&c".into(),
+                n: Some(3)
+            }
+        );
     }
 
     #[tokio::test]

@@ -107,7 +107,9 @@ pub(crate) fn semantics<'a>(
         // RFC 9112 §6.1: TE in an HTTP/1.0 message means faulty framing; TE with CL is a smuggling attempt
         // that we refuse (we MAY; closing is required either way, §6.3 rule 3).
         if !http11 {
-            return Err(HttpError::bad_request("Transfer-Encoding in an HTTP/1.0 request"));
+            return Err(HttpError::bad_request(
+                "Transfer-Encoding in an HTTP/1.0 request",
+            ));
         }
         if content_length.is_some() {
             return Err(HttpError::bad_request(
@@ -145,7 +147,10 @@ pub(crate) fn semantics<'a>(
 
 /// A transfer-coding's name, without parameters.
 fn coding_name(coding: &[u8]) -> &[u8] {
-    let end = coding.iter().position(|&b| b == b';').unwrap_or(coding.len());
+    let end = coding
+        .iter()
+        .position(|&b| b == b';')
+        .unwrap_or(coding.len());
     trim_ows(&coding[..end])
 }
 
@@ -170,18 +175,16 @@ pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
 /// RFC 9110 §5.6.2 token.
 pub(crate) fn is_token(v: &[u8]) -> bool {
     !v.is_empty()
-        && v.iter().all(|&b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && v.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// `Host = uri-host [ ":" port ]`; an empty value is allowed (RFC 9112 §3.2). We accept reg-name,
 /// IPv4 and bracketed IP literals, and refuse anything that could confuse a later URI builder
 /// (whitespace, `/`, `@`, `?`, `#`, `\`).
 fn is_valid_host(v: &[u8]) -> bool {
-    v.iter().all(|&b| {
-        b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b)
-    })
+    v.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b))
 }
 
 #[cfg(test)]
@@ -199,16 +202,40 @@ mod tests {
     fn content_length() {
         let s = sem(&[HOST, ("Content-Length", "5")], true).unwrap();
         assert_eq!(s.framing, BodyFraming::Length(5));
-        let s = sem(&[HOST, ("Content-Length", "5"), ("content-length", "5")], true).unwrap();
+        let s = sem(
+            &[HOST, ("Content-Length", "5"), ("content-length", "5")],
+            true,
+        )
+        .unwrap();
         assert_eq!(s.framing, BodyFraming::Length(5));
         let s = sem(&[HOST, ("Content-Length", "5, 5")], true).unwrap();
         assert_eq!(s.framing, BodyFraming::Length(5));
-        assert_eq!(sem(&[HOST, ("Content-Length", "0")], true).unwrap().framing, BodyFraming::None);
-        for bad in ["+5", "-5", "5 5", "1_0", "0x5", "", "5,6", "99999999999999999999", "5.0"] {
-            assert_eq!(sem(&[HOST, ("Content-Length", bad)], true), Err(400), "{bad:?}");
+        assert_eq!(
+            sem(&[HOST, ("Content-Length", "0")], true).unwrap().framing,
+            BodyFraming::None
+        );
+        for bad in [
+            "+5",
+            "-5",
+            "5 5",
+            "1_0",
+            "0x5",
+            "",
+            "5,6",
+            "99999999999999999999",
+            "5.0",
+        ] {
+            assert_eq!(
+                sem(&[HOST, ("Content-Length", bad)], true),
+                Err(400),
+                "{bad:?}"
+            );
         }
         assert_eq!(
-            sem(&[HOST, ("Content-Length", "5"), ("Content-Length", "6")], true),
+            sem(
+                &[HOST, ("Content-Length", "5"), ("Content-Length", "6")],
+                true
+            ),
             Err(400)
         );
     }
@@ -226,14 +253,31 @@ mod tests {
         assert_eq!(ok("chunked, chunked"), Err(400));
         assert_eq!(ok("chu nked"), Err(400));
         assert_eq!(
-            sem(&[HOST, ("Transfer-Encoding", "chunked"), ("Transfer-Encoding", "chunked")], true),
+            sem(
+                &[
+                    HOST,
+                    ("Transfer-Encoding", "chunked"),
+                    ("Transfer-Encoding", "chunked")
+                ],
+                true
+            ),
             Err(400)
         );
         assert_eq!(
-            sem(&[HOST, ("Transfer-Encoding", "chunked"), ("Content-Length", "3")], true),
+            sem(
+                &[
+                    HOST,
+                    ("Transfer-Encoding", "chunked"),
+                    ("Content-Length", "3")
+                ],
+                true
+            ),
             Err(400)
         );
-        assert_eq!(sem(&[HOST, ("Transfer-Encoding", "chunked")], false), Err(400));
+        assert_eq!(
+            sem(&[HOST, ("Transfer-Encoding", "chunked")], false),
+            Err(400)
+        );
     }
 
     #[test]
@@ -250,16 +294,36 @@ mod tests {
     #[test]
     fn persistence() {
         assert!(sem(&[HOST], true).unwrap().keep_alive);
-        assert!(!sem(&[HOST, ("Connection", "close")], true).unwrap().keep_alive);
-        assert!(!sem(&[HOST, ("Connection", "foo, Close")], true).unwrap().keep_alive);
+        assert!(
+            !sem(&[HOST, ("Connection", "close")], true)
+                .unwrap()
+                .keep_alive
+        );
+        assert!(
+            !sem(&[HOST, ("Connection", "foo, Close")], true)
+                .unwrap()
+                .keep_alive
+        );
         assert!(!sem(&[], false).unwrap().keep_alive);
-        assert!(sem(&[("Connection", "Keep-Alive")], false).unwrap().keep_alive);
+        assert!(
+            sem(&[("Connection", "Keep-Alive")], false)
+                .unwrap()
+                .keep_alive
+        );
     }
 
     #[test]
     fn expect() {
-        assert!(sem(&[HOST, ("Expect", "100-continue")], true).unwrap().expect_continue);
-        assert!(!sem(&[("Expect", "100-continue")], false).unwrap().expect_continue);
+        assert!(
+            sem(&[HOST, ("Expect", "100-continue")], true)
+                .unwrap()
+                .expect_continue
+        );
+        assert!(
+            !sem(&[("Expect", "100-continue")], false)
+                .unwrap()
+                .expect_continue
+        );
         assert_eq!(sem(&[HOST, ("Expect", "200-ok")], true), Err(417));
     }
 }

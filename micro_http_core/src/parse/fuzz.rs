@@ -44,7 +44,7 @@ fn run(data: &[u8], splits: &[u8], limits: &Limits) -> Outcome {
                         head.path.map(|p| p.get(head.headers.buf()).to_vec()),
                         head.framing,
                         head.keep_alive,
-                        buf.len()
+                        fed - buf.len()
                     )));
                     // Past a head, the framing decides what follows; the fuzz target only checks heads.
                     if !matches!(head.framing, super::BodyFraming::None) {

@@ -61,7 +61,10 @@ impl HeadParser {
     ) -> Result<Option<RequestHead>, HttpError> {
         // RFC 9112 §2.2: a server SHOULD ignore empty lines received before the request-line.
         if self.scanned == 0 {
-            let blank = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+            let blank = buf
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
             if blank > 0 {
                 let _ = buf.split_to(blank);
             }
@@ -108,7 +111,10 @@ fn check_incomplete(buf: &[u8], limits: &Limits) -> Result<(), HttpError> {
     let line_end = buf.iter().position(|&b| b == b'\n');
     // Room for the method, two spaces and the version around a target at the limit.
     if line_end.is_none() && buf.len() > limits.max_target_bytes + 64 {
-        return Err(HttpError::new(StatusCode::URI_TOO_LONG, "request-target too long"));
+        return Err(HttpError::new(
+            StatusCode::URI_TOO_LONG,
+            "request-target too long",
+        ));
     }
     if buf.len() > limits.max_head_bytes {
         return Err(HttpError::new(
@@ -144,7 +150,10 @@ fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError
     };
     let target = req.path.unwrap_or("").as_bytes();
     if target.len() > limits.max_target_bytes {
-        return Err(HttpError::new(StatusCode::URI_TOO_LONG, "request-target too long"));
+        return Err(HttpError::new(
+            StatusCode::URI_TOO_LONG,
+            "request-target too long",
+        ));
     }
     let parts = target::split_target(target)?;
     if parts.asterisk && method != Method::OPTIONS {
@@ -166,7 +175,10 @@ fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError
         }
         // httparse lets obs-text and bare CR through in values on some paths; RFC 9110 §5.5 forbids CR, LF and
         // NUL outright, and other controls but HTAB are refused here too.
-        if h.value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        if h.value
+            .iter()
+            .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+        {
             return Err(HttpError::bad_request("invalid character in header value"));
         }
         fields.push(FieldSpan {
@@ -181,7 +193,6 @@ fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError
     let path = (!parts.asterisk && !parts.empty_path).then(|| span(parts.path));
     let query = parts.query.map(span);
     let asterisk = parts.asterisk;
-    drop(req);
     Ok(RequestHead {
         method,
         version,
@@ -332,7 +343,12 @@ mod tests {
             (b"GET /\x01 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
         ];
         for (req, status) in cases {
-            assert_eq!(parse(req).err(), Some(*status), "{}", String::from_utf8_lossy(req));
+            assert_eq!(
+                parse(req).err(),
+                Some(*status),
+                "{}",
+                String::from_utf8_lossy(req)
+            );
         }
     }
 
@@ -352,7 +368,10 @@ mod tests {
         assert_eq!(parse_with(partial.as_bytes(), &limits).err(), Some(414));
         let many = "GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
         assert_eq!(parse_with(many.as_bytes(), &limits).err(), Some(431));
-        let big_field = format!("GET / HTTP/1.1\r\nHost: h\r\nA: {}\r\n\r\n", "x".repeat(300));
+        let big_field = format!(
+            "GET / HTTP/1.1\r\nHost: h\r\nA: {}\r\n\r\n",
+            "x".repeat(300)
+        );
         assert_eq!(parse_with(big_field.as_bytes(), &limits).err(), Some(431));
         let big_head = format!("GET / HTTP/1.1\r\nHost: h\r\nA: {}", "x".repeat(1000));
         assert_eq!(parse_with(big_head.as_bytes(), &limits).err(), Some(431));

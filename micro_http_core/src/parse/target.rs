@@ -21,7 +21,10 @@ pub(crate) struct TargetParts {
 pub(crate) fn split_target(target: &[u8]) -> Result<TargetParts, HttpError> {
     // Only visible ASCII may appear (RFC 3986 plus the usual leniency for `"`, `{`, `}`, `|`, `\`, `^`, `` ` ``
     // that browsers send unencoded); a fragment is never sent on the wire.
-    if let Some(&b) = target.iter().find(|&&b| !(0x21..=0x7e).contains(&b) || b == b'#') {
+    if let Some(&b) = target
+        .iter()
+        .find(|&&b| !(0x21..=0x7e).contains(&b) || b == b'#')
+    {
         return Err(HttpError::bad_request(if b == b'#' {
             "fragment in request-target"
         } else {
@@ -44,7 +47,9 @@ pub(crate) fn split_target(target: &[u8]) -> Result<TargetParts, HttpError> {
             .position(|&b| b == b'/' || b == b'?')
             .map_or(target.len(), |p| rest_at + p);
         if authority_end == rest_at {
-            return Err(HttpError::bad_request("absolute-form target without a host"));
+            return Err(HttpError::bad_request(
+                "absolute-form target without a host",
+            ));
         }
         authority_end
     } else {
@@ -98,9 +103,15 @@ mod tests {
 
     #[test]
     fn absolute_form() {
-        assert_eq!(parts("http://example.com/a?b"), ("/a".into(), Some("b".into())));
+        assert_eq!(
+            parts("http://example.com/a?b"),
+            ("/a".into(), Some("b".into()))
+        );
         assert_eq!(parts("HTTPS://example.com"), ("/".into(), None));
-        assert_eq!(parts("http://example.com?q"), ("/".into(), Some("q".into())));
+        assert_eq!(
+            parts("http://example.com?q"),
+            ("/".into(), Some("q".into()))
+        );
         assert!(split_target(b"http:///a").is_err());
     }
 
@@ -111,7 +122,15 @@ mod tests {
 
     #[test]
     fn rejects() {
-        for t in ["", "a/b", "example.com:80", "/a#frag", "/a\x7f", "/\u{e9}", "ftp://x/"] {
+        for t in [
+            "",
+            "a/b",
+            "example.com:80",
+            "/a#frag",
+            "/a\x7f",
+            "/\u{e9}",
+            "ftp://x/",
+        ] {
             assert!(split_target(t.as_bytes()).is_err(), "{t:?}");
         }
     }

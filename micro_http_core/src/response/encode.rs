@@ -184,10 +184,25 @@ mod tests {
 
     #[test]
     fn framing_rules() {
-        assert_eq!(Framing::choose(StatusCode::NO_CONTENT, Some(0), true), Framing::NoBody);
-        assert_eq!(Framing::choose(StatusCode::NOT_MODIFIED, Some(5), true), Framing::NoBody);
-        assert_eq!(Framing::choose(StatusCode::OK, None, true), Framing::Chunked);
-        assert_eq!(Framing::choose(StatusCode::OK, None, false), Framing::UntilClose);
-        assert_eq!(Framing::choose(StatusCode::OK, Some(3), false), Framing::Length(3));
+        assert_eq!(
+            Framing::choose(StatusCode::NO_CONTENT, Some(0), true),
+            Framing::NoBody
+        );
+        assert_eq!(
+            Framing::choose(StatusCode::NOT_MODIFIED, Some(5), true),
+            Framing::NoBody
+        );
+        assert_eq!(
+            Framing::choose(StatusCode::OK, None, true),
+            Framing::Chunked
+        );
+        assert_eq!(
+            Framing::choose(StatusCode::OK, None, false),
+            Framing::UntilClose
+        );
+        assert_eq!(
+            Framing::choose(StatusCode::OK, Some(3), false),
+            Framing::Length(3)
+        );
     }
 }

@@ -31,14 +31,19 @@ pub fn test_limits() -> Limits {
 
 async fn echo(mut req: Request) -> Response {
     match req.take_body().bytes().await {
-        Ok(b) => Response::with_content(micro_http_core::HeaderValue::from_static("application/octet-stream"), b),
+        Ok(b) => Response::with_content(
+            micro_http_core::HeaderValue::from_static("application/octet-stream"),
+            b,
+        ),
         Err(e) => Response::text(e.status(), e.to_string()),
     }
 }
 
 pub fn test_app() -> App {
     App::new()
-        .route(Method::GET, "/plaintext", |_req: Request| async { "Hello, World!" })
+        .route(Method::GET, "/plaintext", |_req: Request| async {
+            "Hello, World!"
+        })
         .route(Method::POST, "/echo", echo)
         .route_with_limit(Method::POST, "/small", Some(16), echo)
         .route(Method::POST, "/ignore", |_req: Request| async { "ignored" })
@@ -56,10 +61,15 @@ pub fn test_app() -> App {
             format!("user {}", req.param("id").unwrap_or("?"))
         })
         .route(Method::PUT, "/users/{id}", |_req: Request| async { "put" })
-        .route(Method::GET, "/n/{n}", |req: Request| async move { req.param("n").unwrap_or("?").to_string() })
+        .route(Method::GET, "/n/{n}", |req: Request| async move {
+            req.param("n").unwrap_or("?").to_string()
+        })
         .route(Method::GET, "/stream", |_req: Request| async {
-            let chunks: Vec<std::io::Result<Bytes>> =
-                vec![Ok(Bytes::from_static(b"hello ")), Ok(Bytes::from_static(b"streamed ")), Ok(Bytes::from_static(b"world"))];
+            let chunks: Vec<std::io::Result<Bytes>> = vec![
+                Ok(Bytes::from_static(b"hello ")),
+                Ok(Bytes::from_static(b"streamed ")),
+                Ok(Bytes::from_static(b"world")),
+            ];
             let stream: BodyStream = Box::pin(Iter(chunks.into_iter()));
             Response::new(StatusCode::OK).with_stream(stream, None)
         })
@@ -133,7 +143,10 @@ impl Client {
     pub async fn connect(addr: SocketAddr) -> Client {
         let stream = TcpStream::connect(addr).await.expect("connect");
         stream.set_nodelay(true).unwrap();
-        Client { stream, buf: Vec::new() }
+        Client {
+            stream,
+            buf: Vec::new(),
+        }
     }
 
     pub async fn send(&mut self, bytes: impl AsRef<[u8]>) {
@@ -152,7 +165,9 @@ impl Client {
 
     /// Reads one response; `head_only` for responses to HEAD.
     pub async fn read_response(&mut self, head_only: bool) -> Resp {
-        self.try_read_response(head_only).await.expect("connection closed before a response")
+        self.try_read_response(head_only)
+            .await
+            .expect("connection closed before a response")
     }
 
     pub async fn try_read_response(&mut self, head_only: bool) -> Option<Resp> {
@@ -168,7 +183,10 @@ impl Client {
         self.buf.drain(..end);
         let mut lines = head.split("\r\n");
         let status_line = lines.next().unwrap();
-        assert!(status_line.starts_with("HTTP/1.1 "), "bad status line {status_line:?}");
+        assert!(
+            status_line.starts_with("HTTP/1.1 "),
+            "bad status line {status_line:?}"
+        );
         let status: u16 = status_line[9..12].parse().unwrap();
         let mut headers = Vec::new();
         for line in lines.filter(|l| !l.is_empty()) {
@@ -176,12 +194,19 @@ impl Client {
             assert!(!n.contains(' '), "space in header name {n:?}");
             headers.push((n.to_string(), v.trim().to_string()));
         }
-        let mut resp = Resp { status, headers, body: Vec::new() };
+        let mut resp = Resp {
+            status,
+            headers,
+            body: Vec::new(),
+        };
         if head_only || status < 200 || status == 204 || status == 304 {
             return Some(resp);
         }
         if let Some(len) = resp.header("content-length") {
-            assert!(resp.header("transfer-encoding").is_none(), "both CL and TE in a response");
+            assert!(
+                resp.header("transfer-encoding").is_none(),
+                "both CL and TE in a response"
+            );
             let len: usize = len.parse().unwrap();
             while self.buf.len() < len {
                 assert!(self.fill().await > 0, "closed mid-body");
@@ -195,7 +220,9 @@ impl Client {
                     }
                     assert!(self.fill().await > 0, "closed mid-chunk");
                 };
-                let size = usize::from_str_radix(std::str::from_utf8(&self.buf[..line_end]).unwrap(), 16).unwrap();
+                let size =
+                    usize::from_str_radix(std::str::from_utf8(&self.buf[..line_end]).unwrap(), 16)
+                        .unwrap();
                 self.buf.drain(..line_end + 2);
                 while self.buf.len() < size + 2 {
                     assert!(self.fill().await > 0, "closed mid-chunk");

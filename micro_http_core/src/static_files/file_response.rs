@@ -1,0 +1,115 @@
+//! The response for a found file: validators, conditional fields (304, 412), range (206, 416), then the body,
+//! with the same head for GET and HEAD.
+
+use std::path::Path;
+
+use http::{header, HeaderValue, Method, StatusCode};
+
+use super::conditional::{Precondition, Validators};
+use super::locate::Found;
+use super::range::{self, RangeOutcome};
+use super::{stream, Settings};
+use crate::request::Request;
+use crate::response::Response;
+
+/// The response for a found file: conditional fields, then range, then the body.
+pub(super) async fn file_response(req: &Request, found: Found, settings: &Settings) -> Response {
+    let size = found.meta.len();
+    let etag_suffix = found.encoding.map_or("", |e| e.etag_suffix());
+    let validators = Validators::new(size, found.meta.modified().ok(), etag_suffix);
+    let mut res = Response::new(StatusCode::OK);
+    // Everything a 304 must repeat (RFC 9110 §15.4.5), in the same order in every response.
+    res.append_header(header::ETAG, validators.etag());
+    if let Some(date) = validators.last_modified() {
+        res.append_header(header::LAST_MODIFIED, date);
+    }
+    if let Some(cc) = &settings.cache_control {
+        res.append_header(header::CACHE_CONTROL, cc.clone());
+    }
+    if settings.precompressed {
+        res.append_header(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    match validators.evaluate(req.headers()) {
+        Precondition::Proceed => {}
+        Precondition::NotModified => return res.with_status(StatusCode::NOT_MODIFIED),
+        Precondition::Failed => {
+            return Response::text(StatusCode::PRECONDITION_FAILED, "precondition failed\n")
+        }
+    }
+    res = res.with_content_type(content_type(&found.name));
+    if let Some(encoding) = found.encoding {
+        res.append_header(header::CONTENT_ENCODING, encoding.header_value());
+    }
+    res.append_header(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let method = req.method_ref();
+    let outcome = match req.headers().get("range") {
+        Some(value)
+            if (method == Method::GET || method == Method::HEAD)
+                && validators.if_range_holds(req.headers()) =>
+        {
+            range::parse(value, size)
+        }
+        _ => RangeOutcome::Full,
+    };
+    let (start, len) = match outcome {
+        RangeOutcome::Full => (0, size),
+        RangeOutcome::Partial(r) => {
+            res.set_status(StatusCode::PARTIAL_CONTENT);
+            let value = format!("bytes {}-{}/{size}", r.start, r.end);
+            res.append_header(
+                header::CONTENT_RANGE,
+                HeaderValue::try_from(value).expect("digits"),
+            );
+            (r.start, r.len())
+        }
+        RangeOutcome::Unsatisfiable => {
+            let value = HeaderValue::try_from(format!("bytes */{size}")).expect("digits");
+            return Response::text(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable\n")
+                .with_header(header::CONTENT_RANGE, value);
+        }
+    };
+    let file = tokio::fs::File::from_std(found.file);
+    match stream::file_body(res, file, start, len, method != Method::HEAD).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, file = ?found.name, "reading a static file failed");
+            Response::text(StatusCode::INTERNAL_SERVER_ERROR, "internal server error\n")
+        }
+    }
+}
+
+/// The `Content-Type` for a file named `name`: from its extension, `application/octet-stream` if unknown.
+fn content_type(name: &Path) -> HeaderValue {
+    let Some(mime) = mime_guess::from_path(name).first() else {
+        return HeaderValue::from_static("application/octet-stream");
+    };
+    let text =
+        mime.type_() == mime_guess::mime::TEXT || mime.essence_str() == "application/javascript";
+    let value = if text && mime.get_param(mime_guess::mime::CHARSET).is_none() {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_string()
+    };
+    HeaderValue::try_from(value).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_from_extensions() {
+        let ct = |name: &str| content_type(Path::new(name)).to_str().unwrap().to_string();
+        assert_eq!(ct("a.css"), "text/css; charset=utf-8");
+        assert_eq!(ct("a.html"), "text/html; charset=utf-8");
+        assert!(
+            ct("a.js").ends_with("javascript; charset=utf-8"),
+            "{}",
+            ct("a.js")
+        );
+        assert_eq!(ct("a.svg"), "image/svg+xml");
+        assert_eq!(ct("a.png"), "image/png");
+        assert_eq!(ct("a.unknownext"), "application/octet-stream");
+        assert_eq!(ct("noext"), "application/octet-stream");
+    }
+}
