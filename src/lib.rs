@@ -27,15 +27,24 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "multipart")]
+pub use micro_http_core::extract::{Field, Multipart};
+#[cfg(feature = "templates")]
+pub use micro_http_core::template;
+#[cfg(feature = "templates")]
+pub use micro_http_core::template::{context, Template};
 pub use micro_http_core::{
     app, body, config, error, extract, handler, headers, parse, request, response, router, server,
+    static_files,
 };
 pub use micro_http_core::{
-    header, App, Body, BodyError, Bytes, Form, FromParam, FromRequest, HeaderName, HeaderValue, Headers, Html,
-    IntoResponse, Json, Limits, Method, Path, PeerAddr, Query, Redirect, Rejection, Request, Response, Server,
-    ShutdownHandle, State, Status, StatusCode,
+    header, App, Body, BodyError, Bytes, Form, FromParam, FromRequest, HeaderName, HeaderValue,
+    Headers, Html, IntoResponse, Json, Limits, Method, Path, PeerAddr, Query, Redirect, Rejection,
+    Request, Response, Server, ShutdownHandle, State, StaticFiles, Status, StatusCode,
 };
-pub use micro_http_macros::{any, app, delete, error_handler, get, head, options, patch, post, put, route, serve};
+pub use micro_http_macros::{
+    any, app, delete, error_handler, get, head, options, patch, post, put, route, serve,
+};
 
 /// Testing an app in-process: [`TestClient`](test::TestClient).
 pub mod test {
@@ -47,9 +56,14 @@ pub mod prelude {
     pub use crate::{
         any, app, delete, error_handler, get, head, options, patch, post, put, route, serve,
     };
+    #[cfg(feature = "multipart")]
+    pub use micro_http_core::extract::Multipart;
+    #[cfg(feature = "templates")]
+    pub use micro_http_core::template::{context, Template};
     pub use micro_http_core::{
-        header, App, Body, Bytes, Form, FromRequest, Headers, Html, IntoResponse, Json, Method, Path, PeerAddr,
-        Query, Redirect, Rejection, Request, Response, State, Status, StatusCode,
+        header, App, Body, Bytes, Form, FromRequest, Headers, Html, IntoResponse, Json, Method,
+        Path, PeerAddr, Query, Redirect, Rejection, Request, Response, State, StaticFiles, Status,
+        StatusCode,
     };
 }
 

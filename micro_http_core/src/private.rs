@@ -3,7 +3,7 @@
 use std::io;
 
 use crate::app::App;
-use crate::extract::{FromParam, FromRequest, Rejection};
+use crate::extract::{FromParam, Rejection};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
@@ -31,23 +31,6 @@ pub fn reject(req: &Request, rejection: Rejection) -> Response {
 #[inline]
 pub fn respond<R: IntoResponse>(r: R) -> Response {
     r.into_response()
-}
-
-/// Generated next to every handler argument so a type that is not an extractor is reported on that argument.
-#[inline(always)]
-pub fn assert_extractor<T: FromRequest>() {}
-
-/// Generated next to every path parameter argument.
-#[inline(always)]
-pub fn assert_param<T: FromParam>() {}
-
-/// Generated on the return type so a type that is not a response is reported there.
-#[inline(always)]
-pub fn assert_response<T: IntoResponse>() {}
-
-/// How many of the argument types read the body (`FromRequest::READS_BODY`), for a compile-time check.
-pub const fn reads_body<T: FromRequest>() -> usize {
-    T::READS_BODY as usize
 }
 
 /// What `serve!()` runs: bind `addr` (else `MICRO_HTTP_ADDR`, else `127.0.0.1:8080`), log the address, serve

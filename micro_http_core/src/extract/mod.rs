@@ -54,7 +54,8 @@ use crate::request::Request;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an extractor, so it cannot be a handler argument",
     label = "not an extractor",
-    note = "an argument is either a path parameter named like a `{{name}}` segment of the route, or an extractor: `Request`, `Query<T>`, `Form<T>`, `Json<T>`, `Path<T>`, `State<T>`, `Headers`, `PeerAddr`, `String`, `Bytes`, `Body`",
+    note = "if this argument is a path parameter, add a `{{name}}` segment with the argument's name to the route (e.g. `/users/{{id}}` for `id`)",
+    note = "otherwise use an extractor: `Request`, `Query<T>`, `Form<T>`, `Json<T>`, `Path<T>`, `State<T>`, `Headers`, `PeerAddr`, `String`, `Bytes`, `Body`, `Multipart`",
     note = "to take a custom type, implement `micro_http::FromRequest` for it"
 )]
 pub trait FromRequest: Sized + Send {

@@ -1,0 +1,6 @@
+use micro_http::prelude::*;
+
+#[get("/")]
+struct Index;
+
+fn main() {}
