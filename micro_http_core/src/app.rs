@@ -249,11 +249,12 @@ impl App {
 pub(crate) struct RouteEntry {
     pub(crate) handler: Handler,
     pub(crate) body_limit: u64,
+    /// This route's parameter names (routes of one path may name its parameters differently).
+    names: Vec<Arc<str>>,
 }
 
 /// The methods of one path.
 struct PathEntry {
-    names: Vec<Arc<str>>,
     methods: Vec<(Method, usize)>,
     any: Option<usize>,
     allow: HeaderValue,
@@ -310,23 +311,17 @@ impl Service {
                 .collect();
             if id == paths.len() {
                 paths.push(PathEntry {
-                    names,
                     methods: Vec::new(),
                     any: None,
                     allow: HeaderValue::from_static(""),
                 });
                 origins.push(Vec::new());
-            } else if paths[id].names != names {
-                let other = &origins[id][0].1;
-                return Err(format!(
-                    "route `{}` of {} and a route of {other} match the same paths with different parameter names",
-                    spec.pattern, spec.origin
-                ));
             }
             let idx = routes.len();
             routes.push(RouteEntry {
                 handler: spec.handler,
                 body_limit: spec.body_limit.unwrap_or(app.limits.max_body_bytes),
+                names,
             });
             let entry = &mut paths[id];
             let seen = &mut origins[id];
@@ -416,7 +411,7 @@ impl Service {
         if !captures.is_empty() {
             let path = req.path();
             let mut params: Params = Vec::with_capacity(captures.len());
-            for (name, &(a, b)) in entry.names.iter().zip(&captures) {
+            for (name, &(a, b)) in self.routes[idx].names.iter().zip(&captures) {
                 let raw = &path[a..b];
                 match percent_encoding::percent_decode_str(raw).decode_utf8() {
                     Ok(v) => params.push((name.clone(), v.into_owned())),
