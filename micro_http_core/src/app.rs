@@ -362,7 +362,9 @@ impl Service {
 
     /// Finds what answers `req`, setting its path parameters, body limit and state.
     pub(crate) fn resolve(&self, req: &mut Request) -> Resolved {
-        req.set_state(self.state.clone());
+        if !self.state.is_empty() {
+            req.set_state(self.state.clone());
+        }
         req.set_body_limit(self.limits.max_body_bytes);
         let method = req.method_ref().clone();
         if req.path() == "*" {

@@ -21,6 +21,10 @@ impl StateMap {
         self.0.insert(TypeId::of::<T>(), Box::new(value));
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub(crate) fn get<T: 'static>(&self) -> Option<&T> {
         self.0
             .get(&TypeId::of::<T>())
@@ -55,7 +59,7 @@ pub struct Request {
     peer: Option<SocketAddr>,
     body: Body,
     body_limit: u64,
-    state: Arc<StateMap>,
+    state: Option<Arc<StateMap>>,
 }
 
 impl Request {
@@ -72,7 +76,7 @@ impl Request {
             peer,
             body: Body::empty(),
             body_limit: u64::MAX,
-            state: Arc::default(),
+            state: None,
         }
     }
 
@@ -188,11 +192,11 @@ impl Request {
 
     /// The application state of type `T` given to [`App::state`](crate::App::state).
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.state.get::<T>()
+        self.state.as_ref()?.get::<T>()
     }
 
     pub(crate) fn set_state(&mut self, state: Arc<StateMap>) {
-        self.state = state;
+        self.state = Some(state);
     }
 
     /// `true` if the client prefers JSON: an `Accept` that names `application/json` (or `+json`) and not
