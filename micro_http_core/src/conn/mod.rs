@@ -6,23 +6,27 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use http::{Method, StatusCode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 use tokio::time::{timeout, timeout_at, Instant as Deadline};
 
+mod pump;
+
+use pump::{BodyDecoder, BodyPump};
+
 use crate::app::Service;
-use crate::body::{Body, BodyError, BodyFeed};
+use crate::body::Body;
 use crate::error::HttpError;
-use crate::parse::chunked::{self, ChunkedDecoder, ChunkedError, Decoded};
+use crate::parse::chunked::{self, ChunkedDecoder, ChunkedError};
 use crate::parse::{BodyFraming, HeadParser, Version};
 use crate::request::Request;
 use crate::response::{encode_head, ConnectionField, Framing, Response, ResponseBody};
 
-const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 /// Read buffer growth step; also the most a single body read pulls in.
-const READ_CHUNK: usize = 8 * 1024;
+pub(crate) const READ_CHUNK: usize = 8 * 1024;
 /// Responses queued for one batch are flushed once they pass this size, so pipelining never buffers unboundedly.
 const MAX_BATCH: usize = 64 * 1024;
 
@@ -459,211 +463,6 @@ fn chunked_error(e: ChunkedError, limit: u64) -> HttpError {
             format!("request body exceeds the limit of {limit} bytes"),
         ),
         other => HttpError::bad_request(format!("malformed chunked body: {other}")),
-    }
-}
-
-/// Where the body of a streamed request ends.
-enum BodyDecoder {
-    Length(u64),
-    Chunked(ChunkedDecoder),
-}
-
-impl BodyDecoder {
-    /// Decodes what the buffer holds: `Ok(Some(data))`, `Ok(None)` when more input is needed, or the end.
-    fn next(&mut self, buf: &mut BytesMut) -> Result<Next, ChunkedError> {
-        match self {
-            BodyDecoder::Length(0) => Ok(Next::Done),
-            BodyDecoder::Length(remaining) => {
-                if buf.is_empty() {
-                    return Ok(Next::More);
-                }
-                let n = (*remaining).min(buf.len() as u64) as usize;
-                *remaining -= n as u64;
-                Ok(Next::Data(buf.split_to(n).freeze()))
-            }
-            BodyDecoder::Chunked(d) => Ok(match d.decode(buf)? {
-                Decoded::Data(b) => Next::Data(b),
-                Decoded::Done => Next::Done,
-                Decoded::NeedMore => Next::More,
-            }),
-        }
-    }
-
-    fn is_done(&self) -> bool {
-        match self {
-            BodyDecoder::Length(n) => *n == 0,
-            BodyDecoder::Chunked(d) => d.is_done(),
-        }
-    }
-
-    /// Bytes still to come, when known (chunked: unknown, counted as 0 and bounded while draining).
-    fn remaining_hint(&self) -> u64 {
-        match self {
-            BodyDecoder::Length(n) => *n,
-            BodyDecoder::Chunked(_) => 0,
-        }
-    }
-}
-
-enum Next {
-    Data(Bytes),
-    More,
-    Done,
-}
-
-/// Feeds a streamed request body to the handler as it asks for it.
-struct BodyPump {
-    feed: BodyFeed,
-    decoder: BodyDecoder,
-    expect_continue: bool,
-    continue_sent: usize,
-    demanded: bool,
-    active: bool,
-    failed: bool,
-    received: u64,
-    limit: u64,
-    /// When the handler first asked for the body.
-    started: Option<Deadline>,
-}
-
-impl BodyPump {
-    fn new(feed: BodyFeed, decoder: BodyDecoder, expect_continue: bool, limit: u64) -> Self {
-        BodyPump {
-            feed,
-            decoder,
-            expect_continue,
-            continue_sent: 0,
-            demanded: false,
-            active: true,
-            failed: false,
-            received: 0,
-            limit,
-            started: None,
-        }
-    }
-
-    fn finished(&self) -> bool {
-        self.decoder.is_done()
-    }
-
-    /// One cancel-safe step: every await point either completes without side effects lost or leaves the state
-    /// as it was, because the handler's completion may drop this future at any await.
-    async fn step<S: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        io: &mut S,
-        rbuf: &mut BytesMut,
-        limits: &crate::Limits,
-    ) -> Result<(), ()> {
-        let body_timeout = limits.body_timeout;
-        if !self.demanded {
-            // The handler has not asked for the body yet; if it drops it unread, stop here.
-            match (&mut self.feed.demand).await {
-                Ok(()) => {
-                    self.demanded = true;
-                    self.started = Some(Deadline::now());
-                }
-                Err(_) => {
-                    self.active = false;
-                    return Ok(());
-                }
-            }
-        }
-        if self.expect_continue && self.continue_sent < CONTINUE.len() {
-            // RFC 9110 §10.1.1: the client waits for this before sending the body.
-            match timeout(body_timeout, io.write(&CONTINUE[self.continue_sent..])).await {
-                Ok(Ok(n)) if n > 0 => {
-                    self.continue_sent += n;
-                    return Ok(());
-                }
-                _ => return Err(()),
-            }
-        }
-        let Ok(permit) = self.feed.tx.reserve().await else {
-            // The handler dropped the body.
-            self.active = false;
-            return Ok(());
-        };
-        loop {
-            match self.decoder.next(rbuf) {
-                Ok(Next::Data(data)) => {
-                    self.received += data.len() as u64;
-                    if self.received > self.limit {
-                        permit.send(Err(BodyError::TooLarge { limit: self.limit }));
-                        return Err(());
-                    }
-                    permit.send(Ok(data));
-                    return Ok(());
-                }
-                Ok(Next::Done) => {
-                    // Closing the channel ends the body for the reader.
-                    drop(permit);
-                    let (tx, _) = tokio::sync::mpsc::channel(1);
-                    self.feed.tx = tx;
-                    self.active = false;
-                    return Ok(());
-                }
-                Ok(Next::More) => {}
-                Err(e) => {
-                    permit.send(Err(BodyError::Malformed(e.to_string())));
-                    return Err(());
-                }
-            }
-            if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
-                rbuf.reserve(READ_CHUNK);
-            }
-            // Each read must make progress within body_timeout, and the body as a whole must keep up
-            // min_body_rate after the first body_timeout.
-            let mut deadline = Deadline::now() + body_timeout;
-            if let (Some(start), Some(secs)) = (
-                self.started,
-                self.received.checked_div(limits.min_body_rate),
-            ) {
-                deadline =
-                    deadline.min(start + body_timeout + std::time::Duration::from_secs(secs));
-            }
-            match timeout_at(deadline, io.read_buf(rbuf)).await {
-                Ok(Ok(0)) | Ok(Err(_)) => {
-                    permit.send(Err(BodyError::Incomplete));
-                    return Err(());
-                }
-                Ok(Ok(_)) => {}
-                Err(_) => {
-                    permit.send(Err(BodyError::Timeout));
-                    return Err(());
-                }
-            }
-        }
-    }
-
-    /// Reads and discards the rest of the body, up to the drain limit. `true` if the body ended.
-    async fn drain<S: AsyncRead + Unpin>(
-        &mut self,
-        io: &mut S,
-        rbuf: &mut BytesMut,
-        limits: &crate::Limits,
-    ) -> bool {
-        let mut discarded = 0u64;
-        loop {
-            match self.decoder.next(rbuf) {
-                Ok(Next::Data(d)) => {
-                    discarded += d.len() as u64;
-                    if discarded > limits.max_drain_bytes {
-                        return false;
-                    }
-                }
-                Ok(Next::Done) => return true,
-                Ok(Next::More) => {
-                    if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
-                        rbuf.reserve(READ_CHUNK);
-                    }
-                    match timeout(limits.body_timeout, io.read_buf(rbuf)).await {
-                        Ok(Ok(n)) if n > 0 => {}
-                        _ => return false,
-                    }
-                }
-                Err(_) => return false,
-            }
-        }
     }
 }
 
