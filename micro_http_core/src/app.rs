@@ -11,7 +11,7 @@ use crate::config::Limits;
 use crate::handler::{self, Handler, IntoHandler};
 use crate::panic::CatchPanic;
 use crate::registry::{ErrorHandler, MethodSet, Route, RouteDef, ERROR_HANDLERS, ROUTES};
-use crate::request::{Params, Request, StateMap};
+use crate::request::{Param, Params, Request, StateMap};
 use crate::response::Response;
 use crate::router::{PathId, Router};
 use crate::server::Server;
@@ -416,7 +416,11 @@ impl Service {
             for (name, &(a, b)) in self.routes[idx].names.iter().zip(&captures) {
                 let raw = &path[a..b];
                 match percent_encoding::percent_decode_str(raw).decode_utf8() {
-                    Ok(v) => params.push((name.clone(), v.into_owned())),
+                    Ok(v) => params.push(Param {
+                        name: name.clone(),
+                        value: v.into_owned(),
+                        raw: (a, b),
+                    }),
                     Err(_) => {
                         return Resolved::Direct(Response::text(
                             StatusCode::BAD_REQUEST,

@@ -32,8 +32,18 @@ impl StateMap {
     }
 }
 
-/// Path parameters captured by the router, percent-decoded.
-pub(crate) type Params = Vec<(Arc<str>, String)>;
+/// A path parameter captured by the router.
+#[derive(Debug, Clone)]
+pub(crate) struct Param {
+    pub(crate) name: Arc<str>,
+    /// Percent-decoded.
+    pub(crate) value: String,
+    /// Where it is in [`Request::path`], still encoded.
+    pub(crate) raw: (usize, usize),
+}
+
+/// Path parameters captured by the router, in path order.
+pub(crate) type Params = Vec<Param>;
 
 /// An HTTP request: method, target, header fields, peer address, path parameters and body.
 ///
@@ -144,13 +154,30 @@ impl Request {
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, v)| v.as_str())
+            .find(|p| &*p.name == name)
+            .map(|p| p.value.as_str())
     }
 
     /// Every path parameter as `(name, value)`, in path order.
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.params.iter().map(|(n, v)| (&**n, v.as_str()))
+        self.params.iter().map(|p| (&*p.name, p.value.as_str()))
+    }
+
+    /// The path parameter `name` as sent, still percent-encoded (for code that must decode exactly once
+    /// itself, like the static file service).
+    pub fn raw_param(&self, name: &str) -> Option<&str> {
+        let p = self.params.iter().find(|p| &*p.name == name)?;
+        self.path().get(p.raw.0..p.raw.1)
+    }
+
+    /// The last path parameter as sent (the catch-all of `/static/{*path}`), still percent-encoded, if it
+    /// ends the path.
+    pub(crate) fn last_raw_param(&self) -> Option<&str> {
+        let p = self.params.last()?;
+        let path = self.path();
+        (p.raw.1 == path.len())
+            .then(|| path.get(p.raw.0..p.raw.1))
+            .flatten()
     }
 
     pub(crate) fn set_params(&mut self, params: Params) {
