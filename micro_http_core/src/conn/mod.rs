@@ -260,8 +260,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             }
             // Out of complete requests: this batch of responses is done.
             self.flush().await?;
+            // Shutdown closes an idle connection with a lingering close: a request the client sent meanwhile
+            // would otherwise turn our close into a reset that can destroy the response just sent (RFC 9112 §9.6).
             if !started && *self.shutdown.borrow() {
-                return Err(Stop::Close);
+                return Err(Stop::Linger);
             }
             if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 4 {
                 self.rbuf.reserve(READ_CHUNK);
@@ -269,7 +271,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             let read = tokio::select! {
                 biased;
                 r = timeout_at(deadline, self.io.read_buf(&mut self.rbuf)) => r,
-                _ = self.shutdown.changed(), if !started => return Err(Stop::Close),
+                _ = self.shutdown.changed(), if !started => return Err(Stop::Linger),
             };
             match read {
                 Ok(Ok(0)) => return Err(Stop::Close),
