@@ -50,6 +50,9 @@ pub struct Limits {
     /// Time allowed for any single write of a response to make progress (a client that does not read);
     /// after it the connection is closed. Default 30 s.
     pub write_timeout: Duration,
+    /// Slowest average rate, in bytes per second, at which a client must read a response once `write_timeout`
+    /// has passed since it started; slower -> the connection is closed. Default 256 B/s.
+    pub min_send_rate: u64,
     /// Most connections served at once; further clients wait in the listen backlog. Default 25,000.
     pub max_connections: usize,
     /// Time in-flight requests get to finish after shutdown starts. Default 30 s.
@@ -72,6 +75,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(10),
             min_body_rate: 256,
             write_timeout: Duration::from_secs(30),
+            min_send_rate: 256,
             max_connections: 25_000,
             shutdown_grace: Duration::from_secs(30),
         }

@@ -51,6 +51,8 @@ struct Conn<S> {
     rbuf: BytesMut,
     wbuf: Vec<u8>,
     parser: HeadParser,
+    /// When the response being written started going out, and how many bytes of it have.
+    sending: Option<(Deadline, u64)>,
 }
 
 /// Serves one connection until the client closes it, a limit or error closes it, or shutdown.
@@ -70,6 +72,7 @@ pub(crate) async fn serve<S>(
         rbuf: BytesMut::new(),
         wbuf: Vec::new(),
         parser: HeadParser::default(),
+        sending: None,
     };
     let stop = conn.run().await;
     if let Stop::Linger = stop {
@@ -397,12 +400,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
     }
 
+    /// Writes `data` whole. Each write must make progress within `write_timeout`, and once the first
+    /// `write_timeout` of a response has passed, the client must keep reading at `min_send_rate` on average:
+    /// a client that reads a trickle cannot hold a connection (and a streamed body) forever.
     async fn write_all_bytes(&mut self, mut data: &[u8]) -> Result<(), Stop> {
-        let limit = self.service.limits.write_timeout;
+        let limits = &self.service.limits;
+        let (started, sent) = self.sending.get_or_insert((Deadline::now(), 0));
         while !data.is_empty() {
-            match timeout(limit, self.io.write(data)).await {
+            let mut deadline = Deadline::now() + limits.write_timeout;
+            if let Some(secs) = sent.checked_div(limits.min_send_rate) {
+                deadline = deadline
+                    .min(*started + limits.write_timeout + std::time::Duration::from_secs(secs));
+            }
+            match timeout_at(deadline, self.io.write(data)).await {
                 Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return Err(Stop::Close),
-                Ok(Ok(n)) => data = &data[n..],
+                Ok(Ok(n)) => {
+                    data = &data[n..];
+                    *sent += n as u64;
+                }
             }
         }
         Ok(())
@@ -415,6 +430,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         let buf = std::mem::take(&mut self.wbuf);
         let r = self.write_all_bytes(&buf).await;
+        // The rate window covers one batch (or one streamed response): it ends when the batch is written.
+        self.sending = None;
         self.wbuf = buf;
         self.wbuf.clear();
         if self.wbuf.capacity() > 4 * MAX_BATCH {
