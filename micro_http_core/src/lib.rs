@@ -31,6 +31,8 @@
 #[path = "private.rs"]
 pub mod __private;
 pub mod app;
+#[doc(hidden)]
+pub mod bench_hooks;
 pub mod body;
 pub mod config;
 mod conn;

@@ -117,3 +117,22 @@ async fn expect_continue_over_limit_gets_413_without_100() {
     let r = c.read_response(false).await;
     assert_eq!(r.status, 413);
 }
+
+/// Found by the connection fuzz target: the interim 100 went out before the response to an earlier
+/// pipelined request, so the client took it for that request's.
+#[tokio::test]
+async fn continue_never_overtakes_an_earlier_pipelined_response() {
+    let srv = start_default().await;
+    let mut c = Client::connect(srv.addr).await;
+    c.send("GET /plaintext HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n").await;
+    let first = c.read_response(false).await;
+    assert_eq!(
+        (first.status, first.text().as_str()),
+        (200, "Hello, World!")
+    );
+    let interim = c.read_response(false).await;
+    assert_eq!(interim.status, 100);
+    c.send("hello").await;
+    let r = c.read_response(false).await;
+    assert_eq!((r.status, r.text().as_str()), (200, "hello"));
+}

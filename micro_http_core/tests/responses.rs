@@ -91,3 +91,23 @@ async fn percent_encoded_slash_stays_in_its_segment() {
     let r = exchange(srv.addr, get("/users/%FF")).await;
     assert_eq!(r.status, 400);
 }
+
+/// Found by the connection fuzz target: a refused HEAD request got the error's body.
+#[tokio::test]
+async fn refused_head_request_gets_no_body() {
+    let srv = start_default().await;
+    let mut c = Client::connect(srv.addr).await;
+    c.send("HEAD /plaintext HTTP/1.1\r\nHost: t\r\nContent-Length: 999999\r\n\r\n")
+        .await;
+    let r = c.read_response(true).await;
+    assert_eq!(r.status, 413);
+    let declared: usize = r.header("content-length").unwrap().parse().unwrap();
+    assert!(declared > 0);
+    // Nothing follows the head: the connection closes with no body bytes.
+    assert!(c.is_closed().await);
+    assert!(
+        c.leftover().is_empty(),
+        "body bytes after a HEAD response: {:?}",
+        c.leftover()
+    );
+}

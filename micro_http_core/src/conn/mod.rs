@@ -98,7 +98,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             Ok(head) => head,
             Err(e) => {
                 tracing::debug!(peer = ?self.peer, error = %e, "refused request");
-                self.queue_error(&e);
+                self.queue_error(&e, false);
                 self.flush().await?;
                 return Ok(Some(Stop::Linger));
             }
@@ -126,6 +126,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                             StatusCode::PAYLOAD_TOO_LARGE,
                             format!("request body of {n} bytes exceeds the limit of {limit} bytes"),
                         ),
+                        is_head,
                         log,
                     )
                     .await;
@@ -158,11 +159,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                             limit,
                         ));
                     }
-                    Err(e) => return self.refuse(chunked_error(e, limit), log).await,
+                    Err(e) => return self.refuse(chunked_error(e, limit), is_head, log).await,
                 }
             }
         }
 
+        if pump.is_some() && expect_continue {
+            // A `100 Continue` goes straight to the socket: the responses queued before it must go first, or the
+            // client would take it for an earlier request's (found by the connection fuzz target).
+            self.flush().await?;
+        }
         let res = match pump.as_mut() {
             None => self.service.call(resolved, req).await,
             Some(pump) => {
@@ -226,9 +232,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     async fn refuse(
         &mut self,
         e: HttpError,
+        is_head: bool,
         log: Option<(Method, String, Instant)>,
     ) -> Result<Option<Stop>, Stop> {
-        self.queue_error(&e);
+        self.queue_error(&e, is_head);
         if let Some((method, path, t)) = log {
             tracing::info!(target: "micro_http::access", "{method} {path} {} {:?}", e.status().as_u16(), t.elapsed());
         }
@@ -296,14 +303,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
     }
 
-    fn queue_error(&mut self, e: &HttpError) {
+    fn queue_error(&mut self, e: &HttpError, is_head: bool) {
         let res = e.to_response();
         self.encode(
             &res,
             Framing::choose(res.status(), res.body().len(), true),
             ConnectionField::Close,
         );
-        if let ResponseBody::Full(b) = res.body() {
+        // RFC 9110 §9.3.2: the head of a HEAD response is the GET's, without the body, errors included.
+        if let (ResponseBody::Full(b), false) = (res.body(), is_head) {
             self.wbuf.extend_from_slice(b);
         }
     }

@@ -69,6 +69,14 @@ impl HeadParser {
                 let _ = buf.split_to(blank);
             }
         }
+        // Judged first, on whatever part of the request line has arrived, so the answer is the same however
+        // the bytes are split across reads (found by the head_parser fuzz target).
+        if buf.len() > limits.max_target_bytes && target_too_long(buf, limits) {
+            return Err(HttpError::new(
+                StatusCode::URI_TOO_LONG,
+                "request-target too long",
+            ));
+        }
         let Some(end) = find_head_end(buf, self.scanned.saturating_sub(3)) else {
             self.scanned = buf.len();
             check_incomplete(buf, limits)?;
@@ -108,14 +116,6 @@ fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
 
 /// Limits that can be judged before the head is complete, so a client cannot make us buffer past them.
 fn check_incomplete(buf: &[u8], limits: &Limits) -> Result<(), HttpError> {
-    let line_end = buf.iter().position(|&b| b == b'\n');
-    // Room for the method, two spaces and the version around a target at the limit.
-    if line_end.is_none() && buf.len() > limits.max_target_bytes + 64 {
-        return Err(HttpError::new(
-            StatusCode::URI_TOO_LONG,
-            "request-target too long",
-        ));
-    }
     if buf.len() > limits.max_head_bytes {
         return Err(HttpError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -123,6 +123,24 @@ fn check_incomplete(buf: &[u8], limits: &Limits) -> Result<(), HttpError> {
         ));
     }
     Ok(())
+}
+
+/// `true` if the request-target seen so far (from the first space of the request line to the next space or the
+/// end of the line or of the buffer) is longer than the limit.
+fn target_too_long(buf: &[u8], limits: &Limits) -> bool {
+    let line = match buf.iter().position(|&b| b == b'\n') {
+        Some(end) => &buf[..end],
+        None => buf,
+    };
+    let Some(sp) = line.iter().position(|&b| b == b' ') else {
+        return false;
+    };
+    let rest = &line[sp + 1..];
+    let target_len = rest
+        .iter()
+        .position(|&b| b == b' ' || b == b'\r')
+        .unwrap_or(rest.len());
+    target_len > limits.max_target_bytes
 }
 
 fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError> {

@@ -46,6 +46,11 @@ impl Client {
         }
     }
 
+    /// Bytes received but not yet parsed as part of a response.
+    pub fn leftover(&self) -> &[u8] {
+        &self.buf
+    }
+
     pub async fn send(&mut self, bytes: impl AsRef<[u8]>) {
         self.stream.write_all(bytes.as_ref()).await.expect("write");
     }
