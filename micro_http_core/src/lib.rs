@@ -48,6 +48,7 @@ pub mod request;
 pub mod response;
 pub mod router;
 pub mod server;
+mod shutdown;
 pub mod static_files;
 #[cfg(feature = "templates")]
 pub mod template;

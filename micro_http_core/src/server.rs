@@ -7,31 +7,32 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::app::Service;
 use crate::conn;
+use crate::shutdown::ShutdownState;
 
 /// A bound server, ready to [`run`](Server::run).
 pub struct Server {
     listener: TcpListener,
     service: Arc<Service>,
     local_addr: SocketAddr,
-    shutdown: Arc<watch::Sender<bool>>,
+    shutdown: Arc<ShutdownState>,
 }
 
 /// Stops a running [`Server`] gracefully: it stops accepting, lets in-flight requests finish within the grace
 /// period, closes idle connections, and then `run` returns.
 #[derive(Clone, Debug)]
 pub struct ShutdownHandle {
-    tx: Arc<watch::Sender<bool>>,
+    state: Arc<ShutdownState>,
 }
 
 impl ShutdownHandle {
     /// Starts the shutdown.
     pub fn shutdown(&self) {
-        self.tx.send_replace(true);
+        self.state.trigger();
     }
 }
 
@@ -42,12 +43,11 @@ impl Server {
     ) -> io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
-        let (tx, _rx) = watch::channel(false);
         Ok(Server {
             listener,
             service,
             local_addr,
-            shutdown: Arc::new(tx),
+            shutdown: ShutdownState::new(),
         })
     }
 
@@ -59,7 +59,7 @@ impl Server {
     /// A handle that shuts this server down.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         ShutdownHandle {
-            tx: self.shutdown.clone(),
+            state: self.shutdown.clone(),
         }
     }
 
@@ -83,7 +83,7 @@ impl Server {
             .clamp(1, Semaphore::MAX_PERMITS);
         let slots = Arc::new(Semaphore::new(max));
         let mut tasks = JoinSet::new();
-        let mut stop = shutdown.subscribe();
+        let mut stop = shutdown.watch();
         let mut signal = std::pin::pin!(signal);
         let mut backoff = Duration::from_millis(5);
 
@@ -92,12 +92,12 @@ impl Server {
             let permit = tokio::select! {
                 p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
                 _ = &mut signal => break,
-                _ = stop.wait_for(|s| *s) => break,
+                _ = stop.signaled() => break,
             };
             let accepted = tokio::select! {
                 r = listener.accept() => r,
                 _ = &mut signal => break,
-                _ = stop.wait_for(|s| *s) => break,
+                _ = stop.signaled() => break,
             };
             while tasks.try_join_next().is_some() {}
             let (stream, peer) = match accepted {
@@ -117,7 +117,7 @@ impl Server {
             };
             let _ = stream.set_nodelay(true);
             let service = service.clone();
-            let rx = shutdown.subscribe();
+            let rx = shutdown.watch();
             tasks.spawn(async move {
                 conn::serve(stream, Some(peer), service, rx).await;
                 drop(permit);
@@ -125,7 +125,7 @@ impl Server {
         }
 
         drop(listener);
-        shutdown.send_replace(true);
+        shutdown.trigger();
         let grace = service.limits.shutdown_grace;
         tracing::info!(
             connections = tasks.len(),
@@ -176,6 +176,6 @@ pub async fn serve_stream<S>(stream: S, service: Arc<Service>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let (_tx, rx) = watch::channel(false);
-    conn::serve(stream, None, service, rx).await;
+    let state = ShutdownState::new();
+    conn::serve(stream, None, service, state.watch()).await;
 }

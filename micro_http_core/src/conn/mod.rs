@@ -2,15 +2,15 @@
 //! and write the whole batch at once before waiting for more bytes.
 
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::BytesMut;
 use http::{Method, StatusCode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::watch;
-use tokio::time::{timeout, timeout_at, Instant as Deadline};
+use tokio::time::{sleep_until, timeout, timeout_at, Instant as Deadline, Sleep};
 
 mod pump;
 
@@ -30,8 +30,7 @@ pub(crate) const READ_CHUNK: usize = 8 * 1024;
 /// Responses queued for one batch are flushed once they pass this size, so pipelining never buffers unboundedly.
 const MAX_BATCH: usize = 64 * 1024;
 
-/// The shutdown signal every connection watches: `true` once the server is stopping.
-pub(crate) type ShutdownSignal = watch::Receiver<bool>;
+use crate::shutdown::ShutdownWatch;
 
 /// Why the loop stopped: all of them simply end the connection.
 #[derive(Debug)]
@@ -47,12 +46,14 @@ struct Conn<S> {
     io: S,
     peer: Option<SocketAddr>,
     service: Arc<Service>,
-    shutdown: ShutdownSignal,
+    shutdown: ShutdownWatch,
     rbuf: BytesMut,
     wbuf: Vec<u8>,
     parser: HeadParser,
     /// When the response being written started going out, and how many bytes of it have.
     sending: Option<(Deadline, u64)>,
+    /// The connection's head/idle timer: armed no later than the current deadline (see `arm_timer`).
+    timer: Pin<Box<Sleep>>,
 }
 
 /// Serves one connection until the client closes it, a limit or error closes it, or shutdown.
@@ -60,10 +61,11 @@ pub(crate) async fn serve<S>(
     io: S,
     peer: Option<SocketAddr>,
     service: Arc<Service>,
-    shutdown: ShutdownSignal,
+    shutdown: ShutdownWatch,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let limits_head_timeout = service.limits.head_timeout;
     let mut conn = Conn {
         io,
         peer,
@@ -73,6 +75,7 @@ pub(crate) async fn serve<S>(
         wbuf: Vec::new(),
         parser: HeadParser::default(),
         sending: None,
+        timer: Box::pin(sleep_until(Deadline::now() + limits_head_timeout)),
     };
     let stop = conn.run().await;
     if let Stop::Linger = stop {
@@ -108,7 +111,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let http11 = head.version == Version::Http11;
         let expect_continue = head.expect_continue;
         let framing = head.framing;
-        let mut keep_alive = head.keep_alive && !*self.shutdown.borrow();
+        let mut keep_alive = head.keep_alive && !self.shutdown.is_set();
 
         let mut req = Request::from_head(head, self.peer);
         let log = started.map(|t| (req.method(), req.path().to_string(), t));
@@ -207,7 +210,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
 
         // Shutdown may have started while the handler ran: this response is the connection's last.
-        keep_alive &= !*self.shutdown.borrow();
+        keep_alive &= !self.shutdown.is_set();
         let status = res.status();
         self.queue_response(res, is_head, http11, &mut keep_alive)
             .await?;
@@ -272,34 +275,52 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             self.flush().await?;
             // Shutdown closes an idle connection with a lingering close: a request the client sent meanwhile
             // would otherwise turn our close into a reset that can destroy the response just sent (RFC 9112 §9.6).
-            if !started && *self.shutdown.borrow() {
+            if !started && self.shutdown.is_set() {
                 return Err(Stop::Linger);
             }
             if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 4 {
                 self.rbuf.reserve(READ_CHUNK);
             }
+            self.arm_timer(deadline);
             let read = tokio::select! {
                 biased;
-                r = timeout_at(deadline, self.io.read_buf(&mut self.rbuf)) => r,
-                _ = self.shutdown.changed(), if !started => return Err(Stop::Linger),
+                r = self.io.read_buf(&mut self.rbuf) => r,
+                _ = self.timer.as_mut() => {
+                    if Deadline::now() < deadline {
+                        // Fired early (it was armed for an earlier deadline): re-arm for the real one.
+                        self.timer.as_mut().reset(deadline);
+                        continue;
+                    }
+                    if started {
+                        return Ok(Err(HttpError::new(
+                            StatusCode::REQUEST_TIMEOUT,
+                            "timed out waiting for the request head",
+                        )));
+                    }
+                    return Err(Stop::Close);
+                }
+                _ = self.shutdown.signaled(), if !started => return Err(Stop::Linger),
             };
             match read {
-                Ok(Ok(0)) => return Err(Stop::Close),
-                Ok(Ok(_)) => {
+                Ok(0) | Err(_) => return Err(Stop::Close),
+                Ok(_) => {
                     if !started {
                         started = true;
                         deadline = deadline.min(Deadline::now() + limits.head_timeout);
                     }
                 }
-                Ok(Err(_)) => return Err(Stop::Close),
-                Err(_elapsed) if started => {
-                    return Ok(Err(HttpError::new(
-                        StatusCode::REQUEST_TIMEOUT,
-                        "timed out waiting for the request head",
-                    )))
-                }
-                Err(_elapsed) => return Err(Stop::Close),
             }
+        }
+    }
+
+    /// Makes the connection timer fire no later than `deadline`.
+    ///
+    /// The timer is one per connection and is only moved earlier, never later: a request that arrives before
+    /// its deadline costs no timer operation, and a timer that fires early is re-armed once (see `read_head`).
+    /// Resetting a timer on every request is what a per-read `timeout()` costs.
+    fn arm_timer(&mut self, deadline: Deadline) {
+        if deadline < self.timer.deadline() {
+            self.timer.as_mut().reset(deadline);
         }
     }
 
@@ -415,6 +436,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let limits = &self.service.limits;
         let (started, sent) = self.sending.get_or_insert((Deadline::now(), 0));
         while !data.is_empty() {
+            // Most writes complete at once: try without a timer first, and arm one only for a write that would
+            // block. (A `Pending` here registers a no-op waker; the timed write below replaces it.)
+            let now =
+                Pin::new(&mut self.io).poll_write(&mut Context::from_waker(Waker::noop()), data);
+            match now {
+                Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Err(Stop::Close),
+                Poll::Ready(Ok(n)) => {
+                    data = &data[n..];
+                    *sent += n as u64;
+                    continue;
+                }
+                Poll::Pending => {}
+            }
             let mut deadline = Deadline::now() + limits.write_timeout;
             if let Some(secs) = sent.checked_div(limits.min_send_rate) {
                 deadline = deadline

@@ -172,19 +172,35 @@ pub(crate) fn trim_ows(mut v: &[u8]) -> &[u8] {
     v
 }
 
+/// A 256-entry membership table for a byte class, built at compile time.
+const fn class(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+const TOKEN: [bool; 256] = class(b"!#$%&'*+-.^_`|~");
+const HOST: [bool; 256] = class(b"-._~!$&'()*+,;=%:[]");
+
 /// RFC 9110 §5.6.2 token.
 pub(crate) fn is_token(v: &[u8]) -> bool {
-    !v.is_empty()
-        && v.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !v.is_empty() && v.iter().all(|&b| TOKEN[usize::from(b)])
 }
 
 /// `Host = uri-host [ ":" port ]`; an empty value is allowed (RFC 9112 §3.2). We accept reg-name,
 /// IPv4 and bracketed IP literals, and refuse anything that could confuse a later URI builder
 /// (whitespace, `/`, `@`, `?`, `#`, `\`).
 fn is_valid_host(v: &[u8]) -> bool {
-    v.iter()
-        .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%:[]".contains(&b))
+    v.iter().all(|&b| HOST[usize::from(b)])
 }
 
 #[cfg(test)]
