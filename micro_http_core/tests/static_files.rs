@@ -557,3 +557,30 @@ async fn a_large_file_is_streamed_intact() {
     let r = fetch(&srv, "/static/large.bin", &[("Range", "bytes=-70000")]).await;
     assert!(r.body == data[data.len() - 70000..]);
 }
+
+/// Small files are served from memory; a changed file is picked up within the cache's one second, and a
+/// deleted one stops being served.
+#[tokio::test]
+async fn cached_small_files_follow_changes_on_disk() {
+    let f = Fixture::new("cache");
+    let srv = f.serve_default().await;
+    let first = fetch(&srv, "/static/style.css", &[]).await;
+    assert_eq!(first.text(), "body { color: red }");
+    let etag = first.header("etag").unwrap().to_string();
+    // From memory: same validators, conditional and range requests still answered right.
+    let again = fetch(&srv, "/static/style.css", &[("If-None-Match", &etag)]).await;
+    assert_eq!(again.status, 304);
+    let part = fetch(&srv, "/static/style.css", &[("Range", "bytes=0-3")]).await;
+    assert_eq!((part.status, part.text().as_str()), (206, "body"));
+
+    // Older than the cache's freshness, with a different size so the ETag changes too.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    f.write("style.css", b"body { color: blue; }");
+    let changed = fetch(&srv, "/static/style.css", &[]).await;
+    assert_eq!(changed.text(), "body { color: blue; }");
+    assert_ne!(changed.header("etag").unwrap(), etag);
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    fs::remove_file(f.root.join("style.css")).unwrap();
+    assert_eq!(fetch(&srv, "/static/style.css", &[]).await.status, 404);
+}

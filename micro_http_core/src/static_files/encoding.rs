@@ -3,7 +3,7 @@
 use http::HeaderValue;
 
 /// A content coding with a precompressed sibling file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Encoding {
     /// Brotli: `file.br`.
     Br,

@@ -2,21 +2,79 @@
 //! with the same head for GET and HEAD.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use http::{header, HeaderValue, Method, StatusCode};
 
+use super::cache::Cached;
 use super::conditional::{Precondition, Validators};
+use super::encoding::Encoding;
 use super::locate::Found;
 use super::range::{self, RangeOutcome};
 use super::{stream, Settings};
 use crate::request::Request;
 use crate::response::Response;
 
-/// The response for a found file: conditional fields, then range, then the body.
+/// What the response needs to know of a file, wherever its bytes are.
+pub(super) struct FileInfo<'a> {
+    pub(super) size: u64,
+    pub(super) modified: Option<SystemTime>,
+    /// The name asked for: its extension gives the Content-Type.
+    pub(super) name: &'a Path,
+    pub(super) encoding: Option<Encoding>,
+}
+
+/// The head decided, and what part of the file follows it (or a response that is complete without it).
+pub(super) enum Prepared {
+    Send { res: Response, start: u64, len: u64 },
+    Done(Response),
+}
+
+/// The response for a found file on disk.
 pub(super) async fn file_response(req: &Request, found: Found, settings: &Settings) -> Response {
-    let size = found.meta.len();
+    let info = FileInfo {
+        size: found.meta.len(),
+        modified: found.meta.modified().ok(),
+        name: &found.name,
+        encoding: found.encoding,
+    };
+    let (res, start, len) = match prepare(req, &info, settings) {
+        Prepared::Done(res) => return res,
+        Prepared::Send { res, start, len } => (res, start, len),
+    };
+    let method = req.method_ref();
+    let file = tokio::fs::File::from_std(found.file);
+    match stream::file_body(res, file, start, len, method != Method::HEAD).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, file = ?found.name, "reading a static file failed");
+            Response::text(StatusCode::INTERNAL_SERVER_ERROR, "internal server error\n")
+        }
+    }
+}
+
+/// The response for a file held in memory (see `cache`): the same head as from disk.
+pub(super) fn memory_response(req: &Request, cached: &Cached, settings: &Settings) -> Response {
+    let info = FileInfo {
+        size: cached.body.len() as u64,
+        modified: cached.modified,
+        name: &cached.name,
+        encoding: cached.encoding,
+    };
+    match prepare(req, &info, settings) {
+        Prepared::Done(res) => res,
+        // For HEAD the server sends the head (with this length) and drops the body.
+        Prepared::Send { res, start, len } => {
+            res.with_body(cached.body.slice(start as usize..(start + len) as usize))
+        }
+    }
+}
+
+/// Conditional fields, then range: everything but the body.
+pub(super) fn prepare(req: &Request, found: &FileInfo<'_>, settings: &Settings) -> Prepared {
+    let size = found.size;
     let etag_suffix = found.encoding.map_or("", |e| e.etag_suffix());
-    let validators = Validators::new(size, found.meta.modified().ok(), etag_suffix);
+    let validators = Validators::new(size, found.modified, etag_suffix);
     let mut res = Response::new(StatusCode::OK);
     // Everything a 304 must repeat (RFC 9110 §15.4.5), in the same order in every response.
     res.append_header(header::ETAG, validators.etag());
@@ -31,12 +89,17 @@ pub(super) async fn file_response(req: &Request, found: Found, settings: &Settin
     }
     match validators.evaluate(req.headers()) {
         Precondition::Proceed => {}
-        Precondition::NotModified => return res.with_status(StatusCode::NOT_MODIFIED),
+        Precondition::NotModified => {
+            return Prepared::Done(res.with_status(StatusCode::NOT_MODIFIED))
+        }
         Precondition::Failed => {
-            return Response::text(StatusCode::PRECONDITION_FAILED, "precondition failed\n")
+            return Prepared::Done(Response::text(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition failed\n",
+            ))
         }
     }
-    res = res.with_content_type(content_type(&found.name));
+    res = res.with_content_type(content_type(found.name));
     if let Some(encoding) = found.encoding {
         res.append_header(header::CONTENT_ENCODING, encoding.header_value());
     }
@@ -64,18 +127,13 @@ pub(super) async fn file_response(req: &Request, found: Found, settings: &Settin
         }
         RangeOutcome::Unsatisfiable => {
             let value = HeaderValue::try_from(format!("bytes */{size}")).expect("digits");
-            return Response::text(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable\n")
-                .with_header(header::CONTENT_RANGE, value);
+            return Prepared::Done(
+                Response::text(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable\n")
+                    .with_header(header::CONTENT_RANGE, value),
+            );
         }
     };
-    let file = tokio::fs::File::from_std(found.file);
-    match stream::file_body(res, file, start, len, method != Method::HEAD).await {
-        Ok(res) => res,
-        Err(e) => {
-            tracing::error!(error = %e, file = ?found.name, "reading a static file failed");
-            Response::text(StatusCode::INTERNAL_SERVER_ERROR, "internal server error\n")
-        }
-    }
+    Prepared::Send { res, start, len }
 }
 
 /// The `Content-Type` for a file named `name`: from its extension, `application/octet-stream` if unknown.

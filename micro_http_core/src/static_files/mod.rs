@@ -5,6 +5,7 @@
 //! anything malformed) → `locate` (on disk: symlinks, directories, siblings) → `conditional` (304, 412) →
 //! `range` (206, 416) → `stream` (the body), assembled by `file_response`.
 
+mod cache;
 mod conditional;
 mod encoding;
 mod file_response;
@@ -21,8 +22,9 @@ use http::{HeaderValue, StatusCode};
 use crate::request::Request;
 use crate::response::{IntoResponse, Redirect, Response};
 
-use file_response::file_response;
-use locate::{Located, Policy};
+use cache::{CacheKey, Cached, FileCache, MAX_CACHED_FILE};
+use file_response::{file_response, memory_response};
+use locate::{Found, Located, Policy};
 
 /// Serves the files below a root directory.
 ///
@@ -58,6 +60,7 @@ use locate::{Located, Policy};
 #[derive(Debug, Clone)]
 pub struct StaticFiles {
     settings: Arc<Settings>,
+    cache: Arc<FileCache>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +100,7 @@ impl StaticFiles {
                 precompressed: true,
                 show_dotfiles: false,
             }),
+            cache: Arc::default(),
         }
     }
 
@@ -189,30 +193,49 @@ impl StaticFiles {
         } else {
             Vec::new()
         };
+        let key: CacheKey = (rel.path.clone(), rel.trailing_slash, encodings.clone());
+        if let Some(hit) = self.cache.get(&key) {
+            return memory_response(req, &hit, &self.settings);
+        }
         let settings = self.settings.clone();
         let located = tokio::task::spawn_blocking(move || {
             let Some(root) = settings.canonical_root() else {
-                return Located::NotFound;
+                return Loaded::Located(Located::NotFound);
             };
             let policy = Policy {
                 index_file: settings.index_file.as_deref(),
                 follow_symlinks: settings.follow_symlinks,
                 show_dotfiles: settings.show_dotfiles,
             };
-            locate::locate(root, &rel, policy, &encodings)
+            match locate::locate(root, &rel, policy, &encodings) {
+                // Small files are read here, in the same trip to the blocking pool, and kept in memory.
+                Located::File(found) if found.meta.len() <= MAX_CACHED_FILE => load(*found),
+                other => Loaded::Located(other),
+            }
         })
         .await;
         match located {
-            Ok(Located::File(found)) => file_response(req, *found, &self.settings).await,
-            Ok(Located::AddSlash) => {
+            Ok(Loaded::Memory(cached)) => {
+                let res = memory_response(req, &cached, &self.settings);
+                self.cache.insert(key, cached);
+                res
+            }
+            Ok(Loaded::Located(Located::File(found))) => {
+                file_response(req, *found, &self.settings).await
+            }
+            Ok(Loaded::Located(Located::AddSlash)) => {
                 let location = match req.query() {
                     Some(q) => format!("{}/?{q}", req.path()),
                     None => format!("{}/", req.path()),
                 };
                 Redirect::permanent(location).into_response()
             }
-            Ok(Located::NotFound) => Response::text(StatusCode::NOT_FOUND, "not found\n"),
-            Ok(Located::Forbidden) => Response::text(StatusCode::FORBIDDEN, "forbidden\n"),
+            Ok(Loaded::Located(Located::NotFound)) => {
+                Response::text(StatusCode::NOT_FOUND, "not found\n")
+            }
+            Ok(Loaded::Located(Located::Forbidden)) => {
+                Response::text(StatusCode::FORBIDDEN, "forbidden\n")
+            }
             Err(e) => {
                 tracing::error!(error = %e, "static file lookup failed");
                 Response::text(StatusCode::INTERNAL_SERVER_ERROR, "internal server error\n")
@@ -238,6 +261,28 @@ impl Settings {
 
 /// The still-encoded text of the request's last path parameter: the one suffix of the raw path, starting after
 /// a `/`, that decodes to it. (Two such suffixes cannot decode alike: the longer has at least one more `/`.)
+/// What the blocking lookup produced.
+enum Loaded {
+    Located(Located),
+    Memory(Arc<Cached>),
+}
+
+/// Reads a small found file whole; a read failure falls back to streaming it (which reports the error).
+fn load(mut found: Found) -> Loaded {
+    use std::io::Read;
+    let mut body = Vec::with_capacity(found.meta.len() as usize);
+    if found.file.read_to_end(&mut body).is_err() || body.len() as u64 != found.meta.len() {
+        return Loaded::Located(Located::File(Box::new(found)));
+    }
+    Loaded::Memory(Arc::new(Cached {
+        name: found.name,
+        encoding: found.encoding,
+        modified: found.meta.modified().ok(),
+        body: body.into(),
+        checked: std::time::Instant::now(),
+    }))
+}
+
 /// The still-encoded catch-all (or, without parameters, the whole path without its leading `/`).
 fn raw_tail(req: &Request) -> Option<&str> {
     if req.params().next().is_none() {
