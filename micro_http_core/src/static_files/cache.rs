@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
 use super::encoding::Encoding;
+use super::file_response::FileInfo;
 
 /// Files up to this size are cached; larger ones are streamed from disk every time.
 pub(crate) const MAX_CACHED_FILE: u64 = 64 * 1024;
@@ -20,13 +21,10 @@ const FRESH_FOR: Duration = Duration::from_secs(1);
 /// What a request resolved to: the checked relative path, whether it ended in `/`, the encodings it accepts.
 pub(crate) type CacheKey = (PathBuf, bool, Vec<Encoding>);
 
-/// A small file's bytes and validators.
+/// A small file's bytes, with its validators and content type computed once.
 #[derive(Debug)]
 pub(crate) struct Cached {
-    /// The name asked for (its extension gives the Content-Type).
-    pub(crate) name: PathBuf,
-    pub(crate) encoding: Option<Encoding>,
-    pub(crate) modified: Option<SystemTime>,
+    pub(crate) info: FileInfo,
     pub(crate) body: Bytes,
     pub(crate) checked: Instant,
 }

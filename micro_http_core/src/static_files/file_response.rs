@@ -15,13 +15,36 @@ use super::{stream, Settings};
 use crate::request::Request;
 use crate::response::Response;
 
-/// What the response needs to know of a file, wherever its bytes are.
-pub(super) struct FileInfo<'a> {
+/// What the response needs to know of a file, wherever its bytes are: computed per request for files on disk,
+/// once for files held in memory.
+#[derive(Debug)]
+pub(super) struct FileInfo {
     pub(super) size: u64,
-    pub(super) modified: Option<SystemTime>,
-    /// The name asked for: its extension gives the Content-Type.
-    pub(super) name: &'a Path,
-    pub(super) encoding: Option<Encoding>,
+    validators: Validators,
+    etag: HeaderValue,
+    last_modified: Option<HeaderValue>,
+    content_type: HeaderValue,
+    encoding: Option<Encoding>,
+}
+
+impl FileInfo {
+    /// `name` is the name asked for: its extension gives the Content-Type.
+    pub(super) fn new(
+        size: u64,
+        modified: Option<SystemTime>,
+        name: &Path,
+        encoding: Option<Encoding>,
+    ) -> Self {
+        let validators = Validators::new(size, modified, encoding.map_or("", |e| e.etag_suffix()));
+        FileInfo {
+            size,
+            etag: validators.etag(),
+            last_modified: validators.last_modified(),
+            validators,
+            content_type: content_type(name),
+            encoding,
+        }
+    }
 }
 
 /// The head decided, and what part of the file follows it (or a response that is complete without it).
@@ -32,12 +55,12 @@ pub(super) enum Prepared {
 
 /// The response for a found file on disk.
 pub(super) async fn file_response(req: &Request, found: Found, settings: &Settings) -> Response {
-    let info = FileInfo {
-        size: found.meta.len(),
-        modified: found.meta.modified().ok(),
-        name: &found.name,
-        encoding: found.encoding,
-    };
+    let info = FileInfo::new(
+        found.meta.len(),
+        found.meta.modified().ok(),
+        &found.name,
+        found.encoding,
+    );
     let (res, start, len) = match prepare(req, &info, settings) {
         Prepared::Done(res) => return res,
         Prepared::Send { res, start, len } => (res, start, len),
@@ -55,13 +78,7 @@ pub(super) async fn file_response(req: &Request, found: Found, settings: &Settin
 
 /// The response for a file held in memory (see `cache`): the same head as from disk.
 pub(super) fn memory_response(req: &Request, cached: &Cached, settings: &Settings) -> Response {
-    let info = FileInfo {
-        size: cached.body.len() as u64,
-        modified: cached.modified,
-        name: &cached.name,
-        encoding: cached.encoding,
-    };
-    match prepare(req, &info, settings) {
+    match prepare(req, &cached.info, settings) {
         Prepared::Done(res) => res,
         // For HEAD the server sends the head (with this length) and drops the body.
         Prepared::Send { res, start, len } => {
@@ -71,15 +88,14 @@ pub(super) fn memory_response(req: &Request, cached: &Cached, settings: &Setting
 }
 
 /// Conditional fields, then range: everything but the body.
-pub(super) fn prepare(req: &Request, found: &FileInfo<'_>, settings: &Settings) -> Prepared {
+pub(super) fn prepare(req: &Request, found: &FileInfo, settings: &Settings) -> Prepared {
     let size = found.size;
-    let etag_suffix = found.encoding.map_or("", |e| e.etag_suffix());
-    let validators = Validators::new(size, found.modified, etag_suffix);
+    let validators = &found.validators;
     let mut res = Response::new(StatusCode::OK);
     // Everything a 304 must repeat (RFC 9110 §15.4.5), in the same order in every response.
-    res.append_header(header::ETAG, validators.etag());
-    if let Some(date) = validators.last_modified() {
-        res.append_header(header::LAST_MODIFIED, date);
+    res.append_header(header::ETAG, found.etag.clone());
+    if let Some(date) = &found.last_modified {
+        res.append_header(header::LAST_MODIFIED, date.clone());
     }
     if let Some(cc) = &settings.cache_control {
         res.append_header(header::CACHE_CONTROL, cc.clone());
@@ -99,7 +115,7 @@ pub(super) fn prepare(req: &Request, found: &FileInfo<'_>, settings: &Settings) 
             ))
         }
     }
-    res = res.with_content_type(content_type(found.name));
+    res = res.with_content_type(found.content_type.clone());
     if let Some(encoding) = found.encoding {
         res.append_header(header::CONTENT_ENCODING, encoding.header_value());
     }

@@ -23,7 +23,7 @@ use crate::request::Request;
 use crate::response::{IntoResponse, Redirect, Response};
 
 use cache::{CacheKey, Cached, FileCache, MAX_CACHED_FILE};
-use file_response::{file_response, memory_response};
+use file_response::{file_response, memory_response, FileInfo};
 use locate::{Found, Located, Policy};
 
 /// Serves the files below a root directory.
@@ -275,9 +275,12 @@ fn load(mut found: Found) -> Loaded {
         return Loaded::Located(Located::File(Box::new(found)));
     }
     Loaded::Memory(Arc::new(Cached {
-        name: found.name,
-        encoding: found.encoding,
-        modified: found.meta.modified().ok(),
+        info: FileInfo::new(
+            found.meta.len(),
+            found.meta.modified().ok(),
+            &found.name,
+            found.encoding,
+        ),
         body: body.into(),
         checked: std::time::Instant::now(),
     }))
