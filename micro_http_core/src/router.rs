@@ -127,22 +127,18 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<Segment<'_>>, PatternError> {
     Ok(segments)
 }
 
-#[derive(Debug, Default)]
-struct Node {
-    statics: Vec<(Box<str>, Node)>,
-    param: Option<Box<Node>>,
-    catch_all: Option<PathId>,
-    leaf: Option<PathId>,
-}
-
 /// Ranges (byte offsets into the matched path) of the captured parameters, in pattern order.
 pub type Captures = Vec<(usize, usize)>;
 
 /// A set of path patterns, each with a [`PathId`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Router {
     exact: HashMap<Box<str>, PathId, BuildHasherDefault<PathHasher>>,
-    root: Node,
+    /// Patterns with parameters. `matchit`'s radix tree was 2.4x faster than our segment tree on parameter
+    /// routes (benches/router.rs); exact paths stay in the hash map, which beats both.
+    dynamic: matchit::Router<PathId>,
+    /// `/static/` for `/static/{*path}`: a catch-all matching nothing.
+    empty_catch_all: HashMap<Box<str>, PathId, BuildHasherDefault<PathHasher>>,
     /// The pattern of each id, with parameter names erased (`/users/{}`): two patterns that differ only in
     /// names are the same path.
     shapes: Vec<String>,
@@ -167,27 +163,21 @@ impl Router {
             self.exact.insert(pattern.into(), id);
             return Ok(id);
         }
-        let mut node = &mut self.root;
-        for seg in &segments {
-            node = match seg {
-                Segment::Static(text) => {
-                    let pos = match node.statics.iter().position(|(t, _)| **t == **text) {
-                        Some(p) => p,
-                        None => {
-                            node.statics.push(((*text).into(), Node::default()));
-                            node.statics.len() - 1
-                        }
-                    };
-                    &mut node.statics[pos].1
-                }
-                Segment::Param(_) => node.param.get_or_insert_with(Default::default),
-                Segment::CatchAll(_) => {
-                    node.catch_all = Some(id);
-                    return Ok(id);
-                }
-            };
+        // `matchit`'s catch-all needs at least one byte; ours may be empty (`/static/` asks for the root). With no
+        // other parameter the empty case is one exact path.
+        if let [static_part @ .., Segment::CatchAll(_)] = segments.as_slice() {
+            if static_part.iter().all(|s| matches!(s, Segment::Static(_))) {
+                let prefix = &pattern[..pattern.rfind('/').unwrap_or(0) + 1];
+                self.empty_catch_all.insert(prefix.into(), id);
+            }
         }
-        node.leaf = Some(id);
+        if let Err(e) = self.dynamic.insert(pattern, id) {
+            self.shapes.pop();
+            return Err(PatternError {
+                pattern: pattern.to_string(),
+                reason: format!("it overlaps another route: {e}"),
+            });
+        }
         Ok(id)
     }
 
@@ -197,10 +187,28 @@ impl Router {
         if let Some(&id) = self.exact.get(path) {
             return Some((id, Vec::new()));
         }
-        let rest = path.strip_prefix('/')?;
-        let mut captures = Vec::new();
-        let id = match_node(&self.root, rest, 1, &mut captures)?;
-        Some((id, captures))
+        let Ok(matched) = self.dynamic.at(path) else {
+            let &id = self.empty_catch_all.get(path)?;
+            return Some((id, vec![(path.len(), path.len())]));
+        };
+        let captures = matched
+            .params
+            .iter()
+            .map(|(_, value)| {
+                // Each value is a slice of `path`: its position is what the raw (encoded) parameter needs.
+                let start = value.as_ptr() as usize - path.as_ptr() as usize;
+                (start, start + value.len())
+            })
+            .collect();
+        Some((*matched.value, captures))
+    }
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Router")
+            .field("shapes", &self.shapes)
+            .finish()
     }
 }
 
@@ -215,37 +223,6 @@ fn shape_of(segments: &[Segment<'_>]) -> String {
         }
     }
     s
-}
-
-/// Matches `rest` (the path after a `/`, starting at byte `offset` of the whole path) below `node`.
-fn match_node(node: &Node, rest: &str, offset: usize, captures: &mut Captures) -> Option<PathId> {
-    let (segment, tail) = match rest.find('/') {
-        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-        None => (rest, None),
-    };
-    let descend = |child: &Node, captures: &mut Captures| match tail {
-        Some(t) => match_node(child, t, offset + segment.len() + 1, captures),
-        None => child.leaf,
-    };
-    if let Some((_, child)) = node.statics.iter().find(|(t, _)| **t == *segment) {
-        if let Some(id) = descend(child, captures) {
-            return Some(id);
-        }
-    }
-    if let Some(child) = &node.param {
-        if !segment.is_empty() {
-            captures.push((offset, offset + segment.len()));
-            if let Some(id) = descend(child, captures) {
-                return Some(id);
-            }
-            captures.pop();
-        }
-    }
-    if let Some(id) = node.catch_all {
-        captures.push((offset, offset + rest.len()));
-        return Some(id);
-    }
-    None
 }
 
 #[cfg(test)]
