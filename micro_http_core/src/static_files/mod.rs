@@ -11,6 +11,8 @@ mod encoding;
 mod file_response;
 mod locate;
 mod path;
+#[doc(hidden)]
+pub use path::fuzz_resolve;
 mod range;
 mod stream;
 
