@@ -131,6 +131,36 @@ fn decode_segment(segment: &str) -> Result<String, PathError> {
     Ok(name)
 }
 
+/// Fuzz entry point (not a public API): resolves `raw` and panics if an accepted path could leave the root.
+#[doc(hidden)]
+pub fn fuzz_resolve(raw: &[u8]) {
+    let Ok(raw) = std::str::from_utf8(raw) else {
+        return;
+    };
+    for dotfiles in [false, true] {
+        if let Ok(rel) = resolve(raw, dotfiles) {
+            for c in rel.path.components() {
+                assert!(
+                    matches!(c, std::path::Component::Normal(_)),
+                    "{raw:?} resolved to {:?}",
+                    rel.path
+                );
+                let s = c.as_os_str().to_string_lossy();
+                assert!(
+                    !s.contains(['/', '\\', '\0']),
+                    "{raw:?} resolved to {:?}",
+                    rel.path
+                );
+                assert!(
+                    dotfiles || !s.starts_with('.'),
+                    "{raw:?} resolved to {:?}",
+                    rel.path
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,36 +291,6 @@ mod tests {
                 rel.path.components().count(),
                 raw.split('/').filter(|s| !s.is_empty()).count()
             );
-        }
-    }
-}
-
-/// Fuzz entry point (not a public API): resolves `raw` and panics if an accepted path could leave the root.
-#[doc(hidden)]
-pub fn fuzz_resolve(raw: &[u8]) {
-    let Ok(raw) = std::str::from_utf8(raw) else {
-        return;
-    };
-    for dotfiles in [false, true] {
-        if let Ok(rel) = resolve(raw, dotfiles) {
-            for c in rel.path.components() {
-                assert!(
-                    matches!(c, std::path::Component::Normal(_)),
-                    "{raw:?} resolved to {:?}",
-                    rel.path
-                );
-                let s = c.as_os_str().to_string_lossy();
-                assert!(
-                    !s.contains(['/', '\\', '\0']),
-                    "{raw:?} resolved to {:?}",
-                    rel.path
-                );
-                assert!(
-                    dotfiles || !s.starts_with('.'),
-                    "{raw:?} resolved to {:?}",
-                    rel.path
-                );
-            }
         }
     }
 }
