@@ -240,8 +240,7 @@ impl App {
 
     /// Binds to `MICRO_HTTP_ADDR` if set, else `default`.
     pub async fn bind_env(self, default: &str) -> io::Result<Server> {
-        let addr = std::env::var("MICRO_HTTP_ADDR").unwrap_or_else(|_| default.to_string());
-        self.bind(addr.as_str()).await
+        self.bind(env_addr(default).as_str()).await
     }
 }
 
@@ -367,7 +366,9 @@ impl Service {
         }
         req.set_body_limit(self.limits.max_body_bytes);
         let method = req.method_ref().clone();
-        if req.path() == "*" {
+        // Validated and looked up once: `path()` re-checks UTF-8 on every call.
+        let path = req.path();
+        if path == "*" {
             // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
             return Resolved::Direct(Response::new(StatusCode::NO_CONTENT).with_header(
                 header::ALLOW,
@@ -380,7 +381,7 @@ impl Service {
                 "method not implemented\n",
             ));
         }
-        let Some((id, captures)) = self.router.at(req.path()) else {
+        let Some((id, captures)) = self.router.at(path) else {
             return Resolved::NotFound;
         };
         let entry = &self.paths[id];
@@ -397,21 +398,15 @@ impl Service {
             .map(|&(_, idx)| idx)
             .or(entry.any);
         let Some(idx) = found else {
-            let status = if method == Method::OPTIONS {
-                StatusCode::NO_CONTENT
+            let mut res = if method == Method::OPTIONS {
+                Response::new(StatusCode::NO_CONTENT)
             } else {
-                StatusCode::METHOD_NOT_ALLOWED
-            };
-            let mut res = if status == StatusCode::NO_CONTENT {
-                Response::new(status)
-            } else {
-                Response::text(status, "method not allowed\n")
+                Response::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
             };
             res.append_header(header::ALLOW, entry.allow.clone());
             return Resolved::Direct(res);
         };
         if !captures.is_empty() {
-            let path = req.path();
             let mut params: Params = Vec::with_capacity(captures.len());
             for (name, &(a, b)) in self.routes[idx].names.iter().zip(&captures) {
                 let raw = &path[a..b];
