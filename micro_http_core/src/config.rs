@@ -53,8 +53,15 @@ pub struct Limits {
     /// Slowest average rate, in bytes per second, at which a client must read a response once `write_timeout`
     /// has passed since it started; slower -> the connection is closed. Default 256 B/s.
     pub min_send_rate: u64,
-    /// Most connections served at once; further clients wait in the listen backlog. Default 25,000.
+    /// Most connections served at once. When all are taken, connections idle for `shed_idle_after` are closed
+    /// to make room; further clients wait in the listen backlog. Lowered at start to what the process's
+    /// open-file limit allows (the soft limit is first raised to the hard one). Default 25,000.
     pub max_connections: usize,
+    /// When every `max_connections` slot is taken, connections that have waited this long for a request with
+    /// nothing of one received (fresh or kept-alive) are closed to make room (RFC 9112 §9.5 lets a server
+    /// close an idle connection at any time), so a flood of idle connections cannot lock other clients out.
+    /// `None`: never; further clients wait until a connection ends. Default 1 s.
+    pub shed_idle_after: Option<Duration>,
     /// Time in-flight requests get to finish after shutdown starts. Default 30 s.
     pub shutdown_grace: Duration,
 }
@@ -77,6 +84,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(30),
             min_send_rate: 256,
             max_connections: 25_000,
+            shed_idle_after: Some(Duration::from_secs(1)),
             shutdown_grace: Duration::from_secs(30),
         }
     }

@@ -77,22 +77,34 @@ impl Server {
             shutdown,
         } = self;
         tracing::info!("listening on http://{local_addr}");
-        let max = service
-            .limits
-            .max_connections
-            .clamp(1, Semaphore::MAX_PERMITS);
+        let max = connection_budget(service.limits.max_connections);
+        let shed_after = service.limits.shed_idle_after;
         let slots = Arc::new(Semaphore::new(max));
         let mut tasks = JoinSet::new();
         let mut stop = shutdown.watch();
         let mut signal = std::pin::pin!(signal);
         let mut backoff = Duration::from_millis(5);
 
-        loop {
-            // Back-pressure: past max_connections we stop accepting and clients wait in the backlog.
-            let permit = tokio::select! {
-                p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
-                _ = &mut signal => break,
-                _ = stop.signaled() => break,
+        'accept: loop {
+            // Back-pressure: with every slot taken we stop accepting (clients wait in the backlog) and, unless
+            // disabled, ask the connections idle long enough to close, again every half `shed_idle_after` while
+            // full, so idle connections cannot lock everyone else out.
+            let permit = match slots.clone().try_acquire_owned() {
+                Ok(p) => p,
+                Err(_) => loop {
+                    if shed_after.is_some() {
+                        shutdown.shed_idle();
+                    }
+                    let period = shed_after.map_or(Duration::MAX, |d| {
+                        (d / 2).clamp(Duration::from_millis(50), Duration::from_secs(1))
+                    });
+                    tokio::select! {
+                        p = slots.clone().acquire_owned() => break p.expect("semaphore never closed"),
+                        _ = tokio::time::sleep(period), if shed_after.is_some() => {}
+                        _ = &mut signal => break 'accept,
+                        _ = stop.signaled() => break 'accept,
+                    }
+                },
             };
             let accepted = tokio::select! {
                 r = listener.accept() => r,
@@ -144,6 +156,30 @@ impl Server {
         tracing::info!("server stopped");
         Ok(())
     }
+}
+
+/// The connections this process can serve at once: `max`, lowered to fit the open-file limit (after raising the
+/// soft limit to the hard one), keeping some descriptors for files, logs and the listener. A server that runs
+/// out of descriptors can only fail `accept` in a loop; one that stays under the limit queues clients instead.
+fn connection_budget(max: usize) -> usize {
+    let max = max.clamp(1, Semaphore::MAX_PERMITS);
+    #[cfg(unix)]
+    {
+        let _ = rlimit::increase_nofile_limit(u64::MAX);
+        if let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) {
+            let soft = usize::try_from(soft).unwrap_or(usize::MAX);
+            let reserve = 64 + soft / 32;
+            let fit = soft.saturating_sub(reserve).max(1);
+            if fit < max {
+                tracing::warn!(
+                    "max_connections {max} exceeds what the open-file limit ({soft}) allows; serving at most \
+                     {fit} connections at once (raise the limit with `ulimit -n`)"
+                );
+                return fit;
+            }
+        }
+    }
+    max
 }
 
 /// Completes on Ctrl-C, or on SIGTERM on Unix.

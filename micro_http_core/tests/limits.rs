@@ -125,8 +125,11 @@ async fn slow_body_gets_408() {
 }
 
 #[tokio::test]
-async fn max_connections_queues_further_clients() {
-    let app = test_app().with_limits(|l| l.max_connections = 2);
+async fn max_connections_queues_further_clients_when_shedding_is_off() {
+    let app = test_app().with_limits(|l| {
+        l.max_connections = 2;
+        l.shed_idle_after = None;
+    });
     let srv = start(app).await;
     let mut a = Client::connect(srv.addr).await;
     let mut b = Client::connect(srv.addr).await;
@@ -145,6 +148,44 @@ async fn max_connections_queues_further_clients() {
     assert!(early.is_err(), "third connection must wait");
     drop(a);
     assert_eq!(c.read_response(false).await.status, 200);
+}
+
+#[tokio::test]
+async fn when_every_slot_is_taken_idle_connections_make_room_and_busy_ones_are_left_alone() {
+    use std::time::{Duration, Instant};
+    let app = test_app().with_limits(|l| {
+        l.max_connections = 3;
+        l.shed_idle_after = Some(Duration::from_millis(200));
+        l.head_timeout = Duration::from_secs(5);
+        l.idle_timeout = Duration::from_secs(5);
+    });
+    let srv = start(app).await;
+    // Idle after a request (kept alive), idle from the start, and busy with half a head.
+    let mut kept = Client::connect(srv.addr).await;
+    kept.send(get("/plaintext")).await;
+    assert_eq!(kept.read_response(false).await.status, 200);
+    let mut silent = Client::connect(srv.addr).await;
+    let mut busy = Client::connect(srv.addr).await;
+    busy.send("GET /plaintext HTTP/1.1\r\nHost: t\r\n").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let t = Instant::now();
+    let mut newcomer = Client::connect(srv.addr).await;
+    newcomer.send(get("/plaintext")).await;
+    assert_eq!(newcomer.read_response(false).await.status, 200);
+    let waited = t.elapsed();
+    assert!(
+        waited < Duration::from_secs(3),
+        "the newcomer waited {waited:?}; idle connections should have made room"
+    );
+    assert!(
+        kept.is_closed().await,
+        "the kept-alive idle connection was closed"
+    );
+    assert!(silent.is_closed().await, "the silent connection was closed");
+    // The one with half a request was not interrupted.
+    busy.send("\r\n").await;
+    assert_eq!(busy.read_response(false).await.status, 200);
 }
 
 #[tokio::test]

@@ -30,7 +30,7 @@ pub(crate) const READ_CHUNK: usize = 8 * 1024;
 /// Responses queued for one batch are flushed once they pass this size, so pipelining never buffers unboundedly.
 const MAX_BATCH: usize = 64 * 1024;
 
-use crate::shutdown::ShutdownWatch;
+use crate::shutdown::{ShutdownWatch, Wake};
 
 /// Why the loop stopped: all of them simply end the connection.
 #[derive(Debug)]
@@ -262,6 +262,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             now + limits.idle_timeout
         };
         let mut started = !self.rbuf.is_empty();
+        let idle_epoch = self.shutdown.epoch();
         if started {
             deadline = deadline.min(now + limits.head_timeout);
         }
@@ -299,7 +300,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     }
                     return Err(Stop::Close);
                 }
-                _ = self.shutdown.signaled(), if !started => return Err(Stop::Linger),
+                wake = self.shutdown.idle(idle_epoch, now, limits.shed_idle_after), if !started => {
+                    return Err(match wake {
+                        Wake::Shutdown => Stop::Linger,
+                        // Every slot is taken and nothing of a request has come: make room.
+                        Wake::Shed => Stop::Close,
+                    });
+                }
             };
             match read {
                 Ok(0) | Err(_) => return Err(Stop::Close),
