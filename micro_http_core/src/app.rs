@@ -277,7 +277,8 @@ pub(crate) enum Resolved {
     /// No route: the 404 handler.
     NotFound,
     /// A response decided without a handler (405, 501, automatic OPTIONS).
-    Direct(Response),
+    /// Boxed: rare (OPTIONS, 405, a bad parameter), and the connection's future holds a `Resolved`.
+    Direct(Box<Response>),
 }
 
 impl Service {
@@ -370,16 +371,16 @@ impl Service {
         let path = req.path();
         if path == "*" {
             // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
-            return Resolved::Direct(Response::new(StatusCode::NO_CONTENT).with_header(
+            return Resolved::Direct(Box::new(Response::new(StatusCode::NO_CONTENT).with_header(
                 header::ALLOW,
                 HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
-            ));
+            )));
         }
         if !is_standard(&method) {
-            return Resolved::Direct(Response::text(
+            return Resolved::Direct(Box::new(Response::text(
                 StatusCode::NOT_IMPLEMENTED,
                 "method not implemented\n",
-            ));
+            )));
         }
         let Some((id, captures)) = self.router.at(path) else {
             return Resolved::NotFound;
@@ -404,7 +405,7 @@ impl Service {
                 Response::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
             };
             res.append_header(header::ALLOW, entry.allow.clone());
-            return Resolved::Direct(res);
+            return Resolved::Direct(Box::new(res));
         };
         if !captures.is_empty() {
             let mut params: Params = Vec::with_capacity(captures.len());
@@ -417,10 +418,10 @@ impl Service {
                         raw: (a, b),
                     }),
                     Err(_) => {
-                        return Resolved::Direct(Response::text(
+                        return Resolved::Direct(Box::new(Response::text(
                             StatusCode::BAD_REQUEST,
                             format!("path parameter `{name}` is not valid UTF-8\n"),
-                        ))
+                        )))
                     }
                 }
             }
@@ -431,20 +432,17 @@ impl Service {
     }
 
     /// Runs what `resolved` names for `req`; panics in handlers become 500.
-    pub(crate) async fn call(&self, resolved: Resolved, req: Request) -> Response {
+    ///
+    /// A plain fn returning a small future (the handler's own is boxed): the connection's future holds this
+    /// across the handler's run, so its size is paid by every connection, idle or not.
+    pub(crate) fn call(&self, resolved: Resolved, req: Request) -> Call {
         match resolved {
-            Resolved::Route(idx) => CatchPanic::new((self.routes[idx].handler)(req)).await,
+            Resolved::Route(idx) => Call::Handler(CatchPanic::new((self.routes[idx].handler)(req))),
             Resolved::NotFound => match &self.not_found {
-                Some(h) => {
-                    let mut res = CatchPanic::new(h(req)).await;
-                    if res.status() == StatusCode::OK {
-                        res.set_status(StatusCode::NOT_FOUND);
-                    }
-                    res
-                }
-                None => Response::text(StatusCode::NOT_FOUND, "not found\n"),
+                Some(h) => Call::NotFound(CatchPanic::new(h(req))),
+                None => Call::Ready(Some(Response::text(StatusCode::NOT_FOUND, "not found\n"))),
             },
-            Resolved::Direct(res) => res,
+            Resolved::Direct(res) => Call::Ready(Some(*res)),
         }
     }
 
@@ -485,4 +483,36 @@ fn allow_value(entry: &PathEntry) -> HeaderValue {
 /// The address to serve on: `MICRO_HTTP_ADDR` or `default`.
 pub fn env_addr(default: &str) -> String {
     std::env::var("MICRO_HTTP_ADDR").unwrap_or_else(|_| default.to_string())
+}
+
+/// The future of [`Service::call`].
+pub(crate) enum Call {
+    Handler(CatchPanic),
+    /// The not-found handler: its 200 becomes 404.
+    NotFound(CatchPanic),
+    Ready(Option<Response>),
+}
+
+impl std::future::Future for Call {
+    type Output = Response;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Response> {
+        use std::task::Poll;
+        match self.get_mut() {
+            Call::Handler(h) => std::pin::Pin::new(h).poll(cx),
+            Call::NotFound(h) => match std::pin::Pin::new(h).poll(cx) {
+                Poll::Ready(mut res) => {
+                    if res.status() == StatusCode::OK {
+                        res.set_status(StatusCode::NOT_FOUND);
+                    }
+                    Poll::Ready(res)
+                }
+                Poll::Pending => Poll::Pending,
+            },
+            Call::Ready(res) => Poll::Ready(res.take().expect("Call polled after it completed")),
+        }
+    }
 }

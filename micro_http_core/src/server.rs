@@ -131,7 +131,14 @@ impl Server {
             let service = service.clone();
             let rx = shutdown.watch();
             tasks.spawn(async move {
-                conn::serve(stream, Some(peer), service, rx).await;
+                conn::serve(
+                    stream,
+                    Some(peer),
+                    service,
+                    rx,
+                    tokio::net::TcpStream::poll_read_ready,
+                )
+                .await;
                 drop(permit);
             });
         }
@@ -213,5 +220,5 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let state = ShutdownState::new();
-    conn::serve(stream, None, service, state.watch()).await;
+    conn::serve(stream, None, service, state.watch(), conn::always_ready).await;
 }

@@ -339,6 +339,14 @@ async fn connection_flood_is_queued_past_max_connections_and_idle_connections_ma
         "answered connections are exactly the accepted ones"
     );
     assert_eq!(answered + closed + silent, open);
+    // Now every accepted connection has served a request and sits idle, kept alive; give idle connections time
+    // to release their buffers.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let rss_kept = rss_kib();
+    println!(
+        "flood 1: server RSS with {accepted} idle kept-alive connections {rss_kept} KiB: {:.0} B per connection",
+        rss_kept.saturating_sub(rss_before) as f64 * 1024.0 / accepted.max(1) as f64
+    );
     quit(clients).await;
 
     let t = Instant::now();

@@ -25,8 +25,14 @@ use crate::request::Request;
 use crate::response::{encode_head, ConnectionField, Framing, Response, ResponseBody};
 
 pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
-/// Read buffer growth step; also the most a single body read pulls in.
+/// Read buffer growth step for bodies; also the most a single body read pulls in.
 pub(crate) const READ_CHUNK: usize = 8 * 1024;
+/// The read buffer a request head starts with; it doubles while a head needs more. Most heads fit: an idle
+/// connection should not hold 8 KiB.
+const HEAD_CHUNK: usize = 1024;
+/// A connection idle this long with nothing buffered gives its buffers back, so 10,000 idle keep-alive
+/// connections do not hold 10,000 read and write buffers.
+const RELEASE_IDLE_BUFFERS: std::time::Duration = std::time::Duration::from_secs(1);
 /// Responses queued for one batch are flushed once they pass this size, so pipelining never buffers unboundedly.
 const MAX_BATCH: usize = 64 * 1024;
 
@@ -54,15 +60,43 @@ struct Conn<S> {
     sending: Option<(Deadline, u64)>,
     /// The connection's head/idle timer: armed no later than the current deadline (see `arm_timer`).
     timer: Pin<Box<Sleep>>,
+    /// Waits until `io` has bytes to read, so an idle connection needs no read buffer (see [`ReadReady`]).
+    ready: ReadReady<S>,
+}
+
+/// Polls a transport for read readiness without reading: for a socket, `TcpStream::poll_read_ready`; for a
+/// stream that cannot tell, always ready (the buffer is then allocated before the read waits).
+pub(crate) type ReadReady<S> = fn(&S, &mut Context<'_>) -> Poll<std::io::Result<()>>;
+
+/// The [`ReadReady`] of a stream that cannot wait for readiness on its own.
+pub(crate) fn always_ready<S>(_: &S, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+    Poll::Ready(Ok(()))
+}
+
+/// Reads what has arrived into `buf`; an unallocated buffer is allocated only once bytes are there to read.
+async fn read_some<S: AsyncRead + Unpin>(
+    io: &mut S,
+    ready: ReadReady<S>,
+    buf: &mut BytesMut,
+) -> std::io::Result<usize> {
+    if buf.capacity() == 0 {
+        std::future::poll_fn(|cx| ready(io, cx)).await?;
+        buf.reserve(HEAD_CHUNK);
+    }
+    io.read_buf(buf).await
 }
 
 /// Serves one connection until the client closes it, a limit or error closes it, or shutdown.
-pub(crate) async fn serve<S>(
+///
+/// Not an `async fn`: that would keep its arguments in the future beside the `Conn` they were moved into.
+pub(crate) fn serve<S>(
     io: S,
     peer: Option<SocketAddr>,
     service: Arc<Service>,
     shutdown: ShutdownWatch,
-) where
+    ready: ReadReady<S>,
+) -> impl std::future::Future<Output = ()>
+where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let limits_head_timeout = service.limits.head_timeout;
@@ -76,10 +110,13 @@ pub(crate) async fn serve<S>(
         parser: HeadParser::default(),
         sending: None,
         timer: Box::pin(sleep_until(Deadline::now() + limits_head_timeout)),
+        ready,
     };
-    let stop = conn.run().await;
-    if let Stop::Linger = stop {
-        conn.linger().await;
+    async move {
+        let stop = conn.run().await;
+        if let Stop::Linger = stop {
+            conn.linger().await;
+        }
     }
 }
 
@@ -96,6 +133,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 
     /// Reads, answers and queues one request. `Ok(None)`: continue with the next one.
+    ///
+    /// Waiting for the head and answering it are separate futures awaited one after the other, so the state of
+    /// a request being answered does not sit beside the state of the wait in every connection's future.
     async fn next_request(&mut self, first: bool) -> Result<Option<Stop>, Stop> {
         let head = match self.read_head(first).await? {
             Ok(head) => head,
@@ -106,6 +146,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 return Ok(Some(Stop::Linger));
             }
         };
+        self.answer(head).await
+    }
+
+    /// Answers one request whose head has been read, and queues the response.
+    async fn answer(&mut self, head: crate::parse::RequestHead) -> Result<Option<Stop>, Stop> {
         let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
         let is_head = head.method == Method::HEAD;
         let http11 = head.version == Version::Http11;
@@ -123,16 +168,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         match framing {
             BodyFraming::None => {}
             BodyFraming::Length(n) if n > limit => {
-                return self
-                    .refuse(
-                        HttpError::new(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            format!("request body of {n} bytes exceeds the limit of {limit} bytes"),
-                        ),
-                        is_head,
-                        log,
-                    )
-                    .await;
+                let e = HttpError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("request body of {n} bytes exceeds the limit of {limit} bytes"),
+                );
+                return Box::pin(self.refuse(e, is_head, log)).await;
             }
             BodyFraming::Length(n) if self.rbuf.len() as u64 >= n => {
                 req.set_body(Body::from_bytes(self.rbuf.split_to(n as usize).freeze()));
@@ -140,12 +180,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             BodyFraming::Length(n) => {
                 let (body, feed) = Body::streaming(limit);
                 req.set_body(body);
-                pump = Some(BodyPump::new(
+                pump = Some(Box::new(BodyPump::new(
                     feed,
                     BodyDecoder::Length(n),
                     expect_continue,
                     limit,
-                ));
+                )));
             }
             BodyFraming::Chunked => {
                 match chunked::decode_complete(&mut self.rbuf, self.service.limits.chunked(), limit)
@@ -155,14 +195,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                         let (body, feed) = Body::streaming(limit);
                         req.set_body(body);
                         let decoder = ChunkedDecoder::new(self.service.limits.chunked());
-                        pump = Some(BodyPump::new(
+                        pump = Some(Box::new(BodyPump::new(
                             feed,
                             BodyDecoder::Chunked(decoder),
                             expect_continue,
                             limit,
-                        ));
+                        )));
                     }
-                    Err(e) => return self.refuse(chunked_error(e, limit), is_head, log).await,
+                    Err(e) => {
+                        let e = chunked_error(e, limit);
+                        return Box::pin(self.refuse(e, is_head, log)).await;
+                    }
                 }
             }
         }
@@ -172,42 +215,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             // client would take it for an earlier request's (found by the connection fuzz target).
             self.flush().await?;
         }
-        let res = match pump.as_mut() {
-            None => self.service.call(resolved, req).await,
-            Some(pump) => {
-                let mut call = pin!(self.service.call(resolved, req));
-                loop {
-                    tokio::select! {
-                        biased;
-                        res = &mut call => break res,
-                        step = pump.step(&mut self.io, &mut self.rbuf, &self.service.limits), if pump.active => {
-                            if step.is_err() {
-                                pump.active = false;
-                                pump.failed = true;
-                            }
-                        }
-                    }
-                }
-            }
-        };
-
-        // A body the handler left unread: drain it if small, else close (the next request would be misparsed).
         let mut linger = false;
-        if let Some(pump) = pump.as_mut() {
-            if !pump.finished() {
-                let drainable = !pump.failed
-                    && (!pump.expect_continue || pump.continue_sent == CONTINUE.len())
-                    && pump.decoder.remaining_hint() <= self.service.limits.max_drain_bytes;
-                if !drainable
-                    || !pump
-                        .drain(&mut self.io, &mut self.rbuf, &self.service.limits)
-                        .await
-                {
+        let res = match pump {
+            None => self.service.call(resolved, req).await,
+            // A body still arriving: rarer and heavier, so boxed (its state would weigh on every connection).
+            Some(pump) => {
+                let (res, drained) = Box::pin(self.call_streaming(resolved, req, pump)).await;
+                if !drained {
                     keep_alive = false;
                     linger = true;
                 }
+                res
             }
-        }
+        };
 
         // Shutdown may have started while the handler ran: this response is the connection's last.
         keep_alive &= !self.shutdown.is_set();
@@ -231,7 +251,45 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         Ok(None)
     }
 
-    /// Answers a request refused after its head was read (the body is not read: close after).
+    /// Runs the handler while feeding it the body as it arrives; then drains what it left unread if that is
+    /// small. Returns the response and whether the connection is still framed (else it must close).
+    async fn call_streaming(
+        &mut self,
+        resolved: crate::app::Resolved,
+        req: Request,
+        mut pump: Box<BodyPump>,
+    ) -> (Response, bool) {
+        let res = {
+            let mut call = pin!(self.service.call(resolved, req));
+            loop {
+                tokio::select! {
+                    biased;
+                    res = &mut call => break res,
+                    step = pump.step(&mut self.io, &mut self.rbuf, &self.service.limits), if pump.active => {
+                        if step.is_err() {
+                            pump.active = false;
+                            pump.failed = true;
+                        }
+                    }
+                }
+            }
+        };
+        if pump.finished() {
+            return (res, true);
+        }
+        // A body the handler left unread: drain it if small, else close (the next request would be misparsed).
+        let drainable = !pump.failed
+            && (!pump.expect_continue || pump.continue_sent == CONTINUE.len())
+            && pump.decoder.remaining_hint() <= self.service.limits.max_drain_bytes;
+        let drained = drainable
+            && pump
+                .drain(&mut self.io, &mut self.rbuf, &self.service.limits)
+                .await;
+        (res, drained)
+    }
+
+    /// Answers a request refused after its head was read (the body is not read: close after). Rare: callers box
+    /// it, so its state does not weigh on every connection's future.
     async fn refuse(
         &mut self,
         e: HttpError,
@@ -279,15 +337,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             if !started && self.shutdown.is_set() {
                 return Err(Stop::Linger);
             }
-            if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 4 {
-                self.rbuf.reserve(READ_CHUNK);
+            let spare = self.rbuf.capacity() - self.rbuf.len();
+            // An unallocated buffer stays so until bytes arrive (`read_some`).
+            if self.rbuf.capacity() > 0 && spare < HEAD_CHUNK / 4 {
+                // Doubling from HEAD_CHUNK; a consumed buffer is reclaimed in place.
+                self.rbuf
+                    .reserve(self.rbuf.len().clamp(HEAD_CHUNK, READ_CHUNK));
             }
-            self.arm_timer(deadline);
+            // Buffers held while idle are released after a while (see `release_buffers`).
+            let holds_buffers = !started && self.rbuf.capacity() + self.wbuf.capacity() > 0;
+            let release_at = now + RELEASE_IDLE_BUFFERS;
+            self.arm_timer(if holds_buffers {
+                deadline.min(release_at)
+            } else {
+                deadline
+            });
             let read = tokio::select! {
                 biased;
-                r = self.io.read_buf(&mut self.rbuf) => r,
+                r = read_some(&mut self.io, self.ready, &mut self.rbuf) => r,
                 _ = self.timer.as_mut() => {
-                    if Deadline::now() < deadline {
+                    let now = Deadline::now();
+                    if now < deadline {
+                        if holds_buffers && now >= release_at {
+                            self.release_buffers();
+                        }
                         // Fired early (it was armed for an earlier deadline): re-arm for the real one.
                         self.timer.as_mut().reset(deadline);
                         continue;
@@ -318,6 +391,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 }
             }
         }
+    }
+
+    /// Gives the buffers of an idle connection back (nothing is buffered: `read_head` checked). The next read
+    /// allocates a small one again.
+    fn release_buffers(&mut self) {
+        debug_assert!(self.rbuf.is_empty() && self.wbuf.is_empty());
+        self.rbuf = BytesMut::new();
+        self.wbuf = Vec::new();
     }
 
     /// Makes the connection timer fire no later than `deadline`.
@@ -384,56 +465,63 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 self.wbuf.extend_from_slice(&b);
                 Ok(())
             }
-            ResponseBody::Stream { mut stream, len } => {
-                self.flush().await?;
-                let mut sent = 0u64;
-                while let Some(chunk) =
-                    std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
-                {
-                    let chunk = match chunk {
-                        Ok(c) => c,
-                        Err(e) => {
-                            // Headers are gone already: the only honest signal left is to cut the connection.
-                            tracing::error!(error = %e, "response body stream failed; closing the connection");
-                            return Err(Stop::Close);
-                        }
-                    };
-                    if chunk.is_empty() {
-                        continue;
-                    }
-                    sent += chunk.len() as u64;
-                    if let Some(len) = len {
-                        if sent > len {
-                            tracing::error!(
-                                "response body stream longer than its announced length; closing"
-                            );
-                            return Err(Stop::Close);
-                        }
-                    }
-                    if framing == Framing::Chunked {
-                        let mut size = [0u8; 18];
-                        let n = hex_line(chunk.len(), &mut size);
-                        self.write_all_bytes(&size[..n]).await?;
-                        self.write_all_bytes(&chunk).await?;
-                        self.write_all_bytes(b"\r\n").await?;
-                    } else {
-                        self.write_all_bytes(&chunk).await?;
-                    }
-                }
-                if let Some(len) = len {
-                    if sent != len {
-                        tracing::error!(
-                            "response body stream shorter than its announced length; closing"
-                        );
-                        return Err(Stop::Close);
-                    }
-                }
-                if framing == Framing::Chunked {
-                    self.wbuf.extend_from_slice(b"0\r\n\r\n");
-                }
-                Ok(())
+            // Rare and long: boxed, so its state does not weigh on every connection's future.
+            ResponseBody::Stream { stream, len } => {
+                Box::pin(self.write_stream(stream, len, framing)).await
             }
         }
+    }
+
+    /// Writes a streamed body (after the queued responses and this one's head), chunked or of a known length.
+    async fn write_stream(
+        &mut self,
+        mut stream: crate::response::BodyStream,
+        len: Option<u64>,
+        framing: Framing,
+    ) -> Result<(), Stop> {
+        self.flush().await?;
+        let mut sent = 0u64;
+        while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    // Headers are gone already: the only honest signal left is to cut the connection.
+                    tracing::error!(error = %e, "response body stream failed; closing the connection");
+                    return Err(Stop::Close);
+                }
+            };
+            if chunk.is_empty() {
+                continue;
+            }
+            sent += chunk.len() as u64;
+            if let Some(len) = len {
+                if sent > len {
+                    tracing::error!(
+                        "response body stream longer than its announced length; closing"
+                    );
+                    return Err(Stop::Close);
+                }
+            }
+            if framing == Framing::Chunked {
+                let mut size = [0u8; 18];
+                let n = hex_line(chunk.len(), &mut size);
+                self.write_all_bytes(&size[..n]).await?;
+                self.write_all_bytes(&chunk).await?;
+                self.write_all_bytes(b"\r\n").await?;
+            } else {
+                self.write_all_bytes(&chunk).await?;
+            }
+        }
+        if let Some(len) = len {
+            if sent != len {
+                tracing::error!("response body stream shorter than its announced length; closing");
+                return Err(Stop::Close);
+            }
+        }
+        if framing == Framing::Chunked {
+            self.wbuf.extend_from_slice(b"0\r\n\r\n");
+        }
+        Ok(())
     }
 
     /// Writes `data` whole. Each write must make progress within `write_timeout`, and once the first
@@ -492,11 +580,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Half-closes, then reads and discards for a moment so the client gets our last response before the close.
     async fn linger(&mut self) {
         let _ = timeout(std::time::Duration::from_millis(100), self.io.shutdown()).await;
-        let mut scratch = [0u8; 4096];
+        // The read buffer is the scratch space (an array here would sit in every connection's future).
         let deadline = Deadline::now() + std::time::Duration::from_secs(1);
         let mut total = 0usize;
         while total < 256 * 1024 {
-            match timeout_at(deadline, self.io.read(&mut scratch)).await {
+            self.rbuf.clear();
+            self.rbuf.reserve(4096);
+            match timeout_at(deadline, self.io.read_buf(&mut self.rbuf)).await {
                 Ok(Ok(n)) if n > 0 => total += n,
                 _ => break,
             }
@@ -547,5 +637,20 @@ mod tests {
         assert_eq!(&b[..n], b"1a2b\r\n");
         let n = hex_line(usize::MAX, &mut b);
         assert_eq!(n, 18);
+    }
+}
+#[cfg(test)]
+mod memory {
+    /// Every connection, idle or not, holds its whole future: 10,000 idle connections must fit in ~4 KiB each
+    /// (BENCHMARKS.md), so the future's size is pinned here. Rare, heavy paths (refusals, streamed bodies in
+    /// and out) are boxed to keep it so; if this fails, box the new heavy state or split the `async fn`.
+    #[tokio::test]
+    async fn a_connection_future_stays_small() {
+        let svc = crate::App::new().build().unwrap();
+        let state = crate::shutdown::ShutdownState::new();
+        let (io, _peer) = tokio::io::duplex(64);
+        let future = super::serve(io, None, svc, state.watch(), super::always_ready);
+        let size = std::mem::size_of_val(&future);
+        assert!(size <= 1600, "the connection future grew to {size} bytes");
     }
 }
