@@ -14,7 +14,7 @@ use crate::registry::{ErrorHandler, MethodSet, Route, RouteDef, ERROR_HANDLERS, 
 use crate::request::{Param, Params, Request, StateMap};
 use crate::response::Response;
 use crate::router::{PathId, Router};
-use crate::server::Server;
+use crate::server::{Server, Workers};
 
 /// Where a route came from, for error messages.
 #[derive(Debug, Clone)]
@@ -65,6 +65,7 @@ pub struct App {
     limits: Limits,
     state: StateMap,
     server_name: Option<HeaderValue>,
+    workers: Workers,
 }
 
 impl Default for App {
@@ -82,6 +83,7 @@ impl App {
             limits: Limits::default(),
             state: StateMap::default(),
             server_name: Some(HeaderValue::from_static("micro_http")),
+            workers: Workers::default(),
         }
     }
 
@@ -223,6 +225,13 @@ impl App {
         self
     }
 
+    /// Which threads serve the connections: by default one single-threaded runtime per core
+    /// ([`Workers::PerCore`]); [`Workers::Caller`] runs everything on the runtime that calls `run`.
+    pub fn workers(mut self, workers: Workers) -> Self {
+        self.workers = workers;
+        self
+    }
+
     /// Checks the routes and builds the service: fails on an invalid pattern, on two routes for the same method
     /// and path (naming both), and on more than one `#[error_handler]`.
     pub fn build(self) -> Result<Arc<Service>, io::Error> {
@@ -234,8 +243,9 @@ impl App {
 
     /// Builds the app and binds a listener on `addr` (port 0 picks a free port).
     pub async fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
+        let workers = self.workers;
         let service = self.build()?;
-        Server::bind(service, addr).await
+        Server::bind(service, addr, workers).await
     }
 
     /// Binds to `MICRO_HTTP_ADDR` if set, else `default`.

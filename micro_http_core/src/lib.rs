@@ -64,7 +64,7 @@ pub use headers::Headers;
 pub use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 pub use request::Request;
 pub use response::{Html, IntoResponse, Redirect, Response};
-pub use server::{Server, ShutdownHandle};
+pub use server::{Server, ShutdownHandle, Workers};
 pub use static_files::StaticFiles;
 #[cfg(feature = "templates")]
 pub use template::Template;

@@ -1,4 +1,8 @@
 //! The listener: bind, accept with back-pressure, spawn one task per connection, shut down gracefully.
+//!
+//! Two ways to run (see [`Workers`]): by default one single-threaded tokio runtime per core, each accepting on
+//! its own `SO_REUSEPORT` listener, so a connection lives on one thread from accept to close with no
+//! cross-thread wake-ups; or on the runtime that calls `run`.
 
 use std::future::Future;
 use std::io;
@@ -7,19 +11,53 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::app::Service;
 use crate::conn;
 use crate::shutdown::ShutdownState;
 
+/// Which threads serve the connections.
+///
+/// ```no_run
+/// use micro_http_core::{App, Workers};
+/// # async fn run() -> std::io::Result<()> {
+/// // Handlers that block a thread now and then are better off with work stealing:
+/// App::new().workers(Workers::Caller).bind("127.0.0.1:8080").await?.run().await
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Workers {
+    /// The default: one thread per available core (as `std::thread::available_parallelism` counts them, which
+    /// honours CPU affinity), each running a single-threaded runtime and accepting on its own listener bound
+    /// with `SO_REUSEPORT`, so the kernel spreads connections over the threads and a connection never changes
+    /// thread. Measured cheaper per request than a work-stealing runtime (BENCHMARKS.md); the cost is that a
+    /// handler that blocks its thread delays the other connections of that thread. Falls back to `Caller`
+    /// where `SO_REUSEPORT` does not exist (not Unix).
+    #[default]
+    PerCore,
+    /// Like `PerCore` with this many threads.
+    Threads(usize),
+    /// Everything on the tokio runtime that calls [`Server::run`] (a multi-threaded runtime steals work between
+    /// its threads).
+    Caller,
+}
+
 /// A bound server, ready to [`run`](Server::run).
 pub struct Server {
-    listener: TcpListener,
+    listeners: Listeners,
     service: Arc<Service>,
     local_addr: SocketAddr,
     shutdown: Arc<ShutdownState>,
+}
+
+enum Listeners {
+    /// One listener on the caller's runtime.
+    Caller(TcpListener),
+    /// One listener per worker thread, all on the same address; each is registered with its thread's runtime
+    /// when that thread starts.
+    Workers(Vec<std::net::TcpListener>),
 }
 
 /// Stops a running [`Server`] gracefully: it stops accepting, lets in-flight requests finish within the grace
@@ -40,11 +78,24 @@ impl Server {
     pub(crate) async fn bind(
         service: Arc<Service>,
         addr: impl ToSocketAddrs,
+        workers: Workers,
     ) -> io::Result<Server> {
-        let listener = TcpListener::bind(addr).await?;
-        let local_addr = listener.local_addr()?;
+        let threads = match workers {
+            Workers::Caller => None,
+            Workers::Threads(n) => Some(n.max(1)),
+            Workers::PerCore => Some(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        };
+        let listeners = match threads {
+            #[cfg(unix)]
+            Some(n) => Listeners::Workers(bind_reuseport(addr, n).await?),
+            _ => Listeners::Caller(TcpListener::bind(addr).await?),
+        };
+        let local_addr = match &listeners {
+            Listeners::Caller(l) => l.local_addr()?,
+            Listeners::Workers(ls) => ls[0].local_addr()?,
+        };
         Ok(Server {
-            listener,
+            listeners,
             service,
             local_addr,
             shutdown: ShutdownState::new(),
@@ -71,98 +122,218 @@ impl Server {
     /// Serves until `signal` completes (or a [`ShutdownHandle`] fires), then shuts down gracefully.
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> io::Result<()> {
         let Server {
-            listener,
+            listeners,
             service,
             local_addr,
             shutdown,
         } = self;
-        tracing::info!("listening on http://{local_addr}");
-        let max = connection_budget(service.limits.max_connections);
-        let shed_after = service.limits.shed_idle_after;
-        let slots = Arc::new(Semaphore::new(max));
-        let mut tasks = JoinSet::new();
-        let mut stop = shutdown.watch();
-        let mut signal = std::pin::pin!(signal);
-        let mut backoff = Duration::from_millis(5);
-
-        'accept: loop {
-            // Back-pressure: with every slot taken we stop accepting (clients wait in the backlog) and, unless
-            // disabled, ask the connections idle long enough to close, again every half `shed_idle_after` while
-            // full, so idle connections cannot lock everyone else out.
-            let permit = match slots.clone().try_acquire_owned() {
-                Ok(p) => p,
-                Err(_) => loop {
-                    if shed_after.is_some() {
-                        shutdown.shed_idle();
+        let slots = Arc::new(Semaphore::new(connection_budget(
+            service.limits.max_connections,
+        )));
+        match listeners {
+            Listeners::Caller(listener) => {
+                tracing::info!("listening on http://{local_addr}");
+                accept_loop(listener, service, shutdown, slots, signal).await;
+            }
+            Listeners::Workers(listeners) => {
+                tracing::info!(
+                    "listening on http://{local_addr} ({} worker threads)",
+                    listeners.len()
+                );
+                let mut done = Vec::with_capacity(listeners.len());
+                for (i, listener) in listeners.into_iter().enumerate() {
+                    let (tx, rx) = oneshot::channel::<()>();
+                    let (svc, state, slots) = (service.clone(), shutdown.clone(), slots.clone());
+                    let spawned = std::thread::Builder::new()
+                        .name(format!("micro-http-{i}"))
+                        .spawn(move || {
+                            worker(listener, svc, state, slots);
+                            drop(tx);
+                        });
+                    if let Err(e) = spawned {
+                        shutdown.trigger();
+                        for rx in done {
+                            let _ = rx.await;
+                        }
+                        return Err(e);
                     }
-                    let period = shed_after.map_or(Duration::MAX, |d| {
-                        (d / 2).clamp(Duration::from_millis(50), Duration::from_secs(1))
-                    });
-                    tokio::select! {
-                        p = slots.clone().acquire_owned() => break p.expect("semaphore never closed"),
-                        _ = tokio::time::sleep(period), if shed_after.is_some() => {}
-                        _ = &mut signal => break 'accept,
-                        _ = stop.signaled() => break 'accept,
-                    }
-                },
-            };
-            let accepted = tokio::select! {
-                r = listener.accept() => r,
-                _ = &mut signal => break,
-                _ = stop.signaled() => break,
-            };
-            while tasks.try_join_next().is_some() {}
-            let (stream, peer) = match accepted {
-                Ok(conn) => {
-                    backoff = Duration::from_millis(5);
-                    conn
+                    done.push(rx);
                 }
-                Err(e) => {
-                    // EMFILE, ENFILE, ENOBUFS, ECONNABORTED...: never fatal; back off so a full fd table
-                    // does not spin the accept loop.
-                    tracing::warn!(error = %e, "accept failed; retrying in {backoff:?}");
-                    drop(permit);
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
-                    continue;
+                let mut stop = shutdown.watch();
+                tokio::select! {
+                    _ = signal => {},
+                    _ = stop.signaled() => {},
                 }
-            };
-            let _ = stream.set_nodelay(true);
-            let service = service.clone();
-            let rx = shutdown.watch();
-            tasks.spawn(async move {
-                conn::serve(
-                    stream,
-                    Some(peer),
-                    service,
-                    rx,
-                    tokio::net::TcpStream::poll_read_ready,
-                )
-                .await;
-                drop(permit);
-            });
+                shutdown.trigger();
+                // Each worker drains its own connections within the grace period, then ends.
+                for rx in done {
+                    let _ = rx.await;
+                }
+                tracing::info!("server stopped");
+            }
         }
-
-        drop(listener);
-        shutdown.trigger();
-        let grace = service.limits.shutdown_grace;
-        tracing::info!(
-            connections = tasks.len(),
-            "shutting down: waiting up to {grace:?} for in-flight requests"
-        );
-        let drained =
-            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-        if drained.is_err() {
-            tracing::warn!(
-                connections = tasks.len(),
-                "grace period over; closing remaining connections"
-            );
-            tasks.abort_all();
-            while tasks.join_next().await.is_some() {}
-        }
-        tracing::info!("server stopped");
         Ok(())
     }
+}
+
+/// Binds `n` listeners to the same address with `SO_REUSEPORT` (the first one picks the port if it is 0).
+#[cfg(unix)]
+async fn bind_reuseport(
+    addr: impl ToSocketAddrs,
+    n: usize,
+) -> io::Result<Vec<std::net::TcpListener>> {
+    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to bind");
+    for addr in tokio::net::lookup_host(addr).await? {
+        match bind_one(addr) {
+            Ok(first) => {
+                let addr = first.local_addr()?;
+                let mut all = vec![first];
+                for _ in 1..n {
+                    all.push(bind_one(addr)?);
+                }
+                return Ok(all);
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+#[cfg(unix)]
+fn bind_one(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+/// One worker thread: a single-threaded runtime serving the connections of its listener until shutdown.
+fn worker(
+    listener: std::net::TcpListener,
+    service: Arc<Service>,
+    shutdown: Arc<ShutdownState>,
+    slots: Arc<Semaphore>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start a worker runtime; stopping the server");
+            shutdown.trigger();
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        match TcpListener::from_std(listener) {
+            Ok(listener) => {
+                accept_loop(listener, service, shutdown, slots, std::future::pending()).await
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot register a worker's listener; stopping the server");
+                shutdown.trigger();
+            }
+        }
+    });
+}
+
+/// Accepts and serves connections until `signal` or shutdown, then stops accepting and gives in-flight
+/// requests the grace period.
+async fn accept_loop(
+    listener: TcpListener,
+    service: Arc<Service>,
+    shutdown: Arc<ShutdownState>,
+    slots: Arc<Semaphore>,
+    signal: impl Future<Output = ()>,
+) {
+    let shed_after = service.limits.shed_idle_after;
+    let mut tasks = JoinSet::new();
+    let mut stop = shutdown.watch();
+    let mut signal = std::pin::pin!(signal);
+    let mut backoff = Duration::from_millis(5);
+
+    'accept: loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = &mut signal => break,
+            _ = stop.signaled() => break,
+        };
+        while tasks.try_join_next().is_some() {}
+        let (stream, peer) = match accepted {
+            Ok(conn) => {
+                backoff = Duration::from_millis(5);
+                conn
+            }
+            Err(e) => {
+                // EMFILE, ENFILE, ENOBUFS, ECONNABORTED...: never fatal; back off so a full fd table does not
+                // spin the accept loop.
+                tracing::warn!(error = %e, "accept failed; retrying in {backoff:?}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+                continue;
+            }
+        };
+        // Back-pressure: with every slot taken this connection waits, unserved, and the loop accepts no more
+        // (further clients wait in the backlog); unless disabled, connections idle long enough are asked to
+        // close, again every half `shed_idle_after` while full, so idle connections cannot lock everyone
+        // else out. (One accepted connection per worker may wait so: with several listeners, a slot must go
+        // to a worker that has a client for it.)
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => loop {
+                if shed_after.is_some() {
+                    shutdown.shed_idle();
+                }
+                let period = shed_after.map_or(Duration::MAX, |d| {
+                    (d / 2).clamp(Duration::from_millis(50), Duration::from_secs(1))
+                });
+                tokio::select! {
+                    p = slots.clone().acquire_owned() => break p.expect("semaphore never closed"),
+                    _ = tokio::time::sleep(period), if shed_after.is_some() => {}
+                    _ = &mut signal => break 'accept,
+                    _ = stop.signaled() => break 'accept,
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        let rx = shutdown.watch();
+        tasks.spawn(async move {
+            conn::serve(
+                stream,
+                Some(peer),
+                service,
+                rx,
+                tokio::net::TcpStream::poll_read_ready,
+            )
+            .await;
+            drop(permit);
+        });
+    }
+
+    drop(listener);
+    shutdown.trigger();
+    let grace = service.limits.shutdown_grace;
+    tracing::info!(
+        connections = tasks.len(),
+        "shutting down: waiting up to {grace:?} for in-flight requests"
+    );
+    let drained =
+        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(
+            connections = tasks.len(),
+            "grace period over; closing remaining connections"
+        );
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
+    tracing::info!("stopped accepting; connections drained");
 }
 
 /// The connections this process can serve at once: `max`, lowered to fit the open-file limit (after raising the

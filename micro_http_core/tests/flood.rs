@@ -313,9 +313,11 @@ async fn connection_flood_is_queued_past_max_connections_and_idle_connections_ma
         open > max,
         "the flood did not get past max_connections ({open} connected)"
     );
+    // Each worker thread may hold one accepted connection waiting for a slot (server.rs, `accept_loop`).
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert!(
-        accepted <= max,
-        "{accepted} connections accepted with max_connections {max}"
+        accepted <= max + workers,
+        "{accepted} connections accepted with max_connections {max} and {workers} workers"
     );
     assert!(
         accepted + 64 >= max,
@@ -335,8 +337,8 @@ async fn connection_flood_is_queued_past_max_connections_and_idle_connections_ma
          kernel"
     );
     assert_eq!(
-        answered, accepted,
-        "answered connections are exactly the accepted ones"
+        answered, max,
+        "exactly max_connections connections are served"
     );
     assert_eq!(answered + closed + silent, open);
     // Now every accepted connection has served a request and sits idle, kept alive; give idle connections time
