@@ -56,8 +56,11 @@ struct Conn<S> {
     rbuf: BytesMut,
     wbuf: Vec<u8>,
     parser: HeadParser,
-    /// When the response being written started going out, and how many bytes of it have.
-    sending: Option<(Deadline, u64)>,
+    /// When a write of the batch (or streamed response) being sent first had to wait; `None` while every
+    /// write has completed at once, so the common case reads no clock.
+    send_blocked_since: Option<Deadline>,
+    /// Bytes of the batch (or streamed response) written so far.
+    sent: u64,
     /// The connection's head/idle timer: armed no later than the current deadline (see `arm_timer`).
     timer: Pin<Box<Sleep>>,
     /// Waits until `io` has bytes to read, so an idle connection needs no read buffer (see [`ReadReady`]).
@@ -108,7 +111,8 @@ where
         rbuf: BytesMut::new(),
         wbuf: Vec::new(),
         parser: HeadParser::default(),
-        sending: None,
+        send_blocked_since: None,
+        sent: 0,
         timer: Box::pin(sleep_until(Deadline::now() + limits_head_timeout)),
         ready,
     };
@@ -529,7 +533,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// a client that reads a trickle cannot hold a connection (and a streamed body) forever.
     async fn write_all_bytes(&mut self, mut data: &[u8]) -> Result<(), Stop> {
         let limits = &self.service.limits;
-        let (started, sent) = self.sending.get_or_insert((Deadline::now(), 0));
         while !data.is_empty() {
             // Most writes complete at once: try without a timer first, and arm one only for a write that would
             // block. (A `Pending` here registers a no-op waker; the timed write below replaces it.)
@@ -539,21 +542,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Err(Stop::Close),
                 Poll::Ready(Ok(n)) => {
                     data = &data[n..];
-                    *sent += n as u64;
+                    self.sent += n as u64;
                     continue;
                 }
                 Poll::Pending => {}
             }
-            let mut deadline = Deadline::now() + limits.write_timeout;
-            if let Some(secs) = sent.checked_div(limits.min_send_rate) {
+            let now = Deadline::now();
+            let started = *self.send_blocked_since.get_or_insert(now);
+            let mut deadline = now + limits.write_timeout;
+            if let Some(secs) = self.sent.checked_div(limits.min_send_rate) {
                 deadline = deadline
-                    .min(*started + limits.write_timeout + std::time::Duration::from_secs(secs));
+                    .min(started + limits.write_timeout + std::time::Duration::from_secs(secs));
             }
             match timeout_at(deadline, self.io.write(data)).await {
                 Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return Err(Stop::Close),
                 Ok(Ok(n)) => {
                     data = &data[n..];
-                    *sent += n as u64;
+                    self.sent += n as u64;
                 }
             }
         }
@@ -568,7 +573,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let buf = std::mem::take(&mut self.wbuf);
         let r = self.write_all_bytes(&buf).await;
         // The rate window covers one batch (or one streamed response): it ends when the batch is written.
-        self.sending = None;
+        self.send_blocked_since = None;
+        self.sent = 0;
         self.wbuf = buf;
         self.wbuf.clear();
         if self.wbuf.capacity() > 4 * MAX_BATCH {
