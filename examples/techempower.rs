@@ -26,7 +26,9 @@ async fn json() -> Json<Message> {
     })
 }
 
-#[tokio::main]
+// The main thread only waits for Ctrl-C/SIGTERM: the connections run on micro_http's own per-core workers
+// (`Workers::PerCore`), so a single-threaded runtime here is all it needs.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
     micro_http::app!()

@@ -9,7 +9,9 @@
 
 mod routes;
 
-#[tokio::main]
+// The main thread only waits for Ctrl-C/SIGTERM: the connections run on micro_http's own per-core workers
+// (`Workers::PerCore`), so a single-threaded runtime here is all it needs (`#[tokio::main]` works too).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
