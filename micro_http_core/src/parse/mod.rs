@@ -77,6 +77,17 @@ impl HeadParser {
                 "request-target too long",
             ));
         }
+        if self.scanned == 0 {
+            // The common case, a whole head in the buffer: one httparse pass finds its end and parses it. Anything
+            // else (incomplete, refused) takes the path below, so the answer does not depend on how the bytes
+            // were split across reads.
+            if let Ok(Some((parsed, end))) = parse_head(buf, limits) {
+                if end <= limits.max_head_bytes {
+                    let head = buf.split_to(end).freeze();
+                    return Ok(Some(parsed.with_buf(head)));
+                }
+            }
+        }
         let Some(end) = find_head_end(buf, self.scanned.saturating_sub(3)) else {
             self.scanned = buf.len();
             check_incomplete(buf, limits)?;
@@ -90,7 +101,10 @@ impl HeadParser {
             ));
         }
         let head = buf.split_to(end).freeze();
-        parse_complete(head, limits).map(Some)
+        match parse_head(&head, limits)? {
+            Some((parsed, n)) if n == head.len() => Ok(Some(parsed.with_buf(head))),
+            _ => Err(HttpError::bad_request("malformed request head")),
+        }
     }
 }
 
@@ -143,7 +157,37 @@ fn target_too_long(buf: &[u8], limits: &Limits) -> bool {
     target_len > limits.max_target_bytes
 }
 
-fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError> {
+/// A parsed head whose spans point into the buffer it was parsed from.
+struct Parsed {
+    method: Method,
+    version: Version,
+    path: Option<Span>,
+    query: Option<Span>,
+    asterisk: bool,
+    fields: Vec<FieldSpan>,
+    sem: framing::Semantics,
+}
+
+impl Parsed {
+    /// The head, given the bytes it was parsed from (the same bytes, split off the read buffer).
+    fn with_buf(self, head: Bytes) -> RequestHead {
+        RequestHead {
+            method: self.method,
+            version: self.version,
+            path: self.path,
+            query: self.query,
+            asterisk: self.asterisk,
+            headers: Headers::new(head, self.fields),
+            framing: self.sem.framing,
+            keep_alive: self.sem.keep_alive,
+            expect_continue: self.sem.expect_continue,
+        }
+    }
+}
+
+/// Parses the head at the front of `head` and checks it: `Ok(None)` if it is incomplete, else the head and its
+/// length.
+fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, HttpError> {
     // Uninitialised slots: initialising 128 of them costs more than parsing a typical head.
     let mut stack =
         [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; STACK_HEADERS];
@@ -157,13 +201,11 @@ fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError
             &mut heap
         };
     let mut req = httparse::Request::new(&mut []);
-    match req.parse_with_uninit_headers(&head, slots) {
-        Ok(httparse::Status::Complete(_)) => {}
-        Ok(httparse::Status::Partial) => {
-            return Err(HttpError::bad_request("malformed request head"));
-        }
-        Err(e) => return Err(map_httparse_error(e, &head)),
-    }
+    let len = match req.parse_with_uninit_headers(head, slots) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(map_httparse_error(e, head)),
+    };
 
     let method = parse_method(req.method.unwrap_or(""))?;
     let version = match req.version {
@@ -181,7 +223,7 @@ fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError
     if parts.asterisk && method != Method::OPTIONS {
         return Err(HttpError::bad_request("* is only a target for OPTIONS"));
     }
-    let target_at = Span::of(&head, target).start as usize;
+    let target_at = Span::of(head, target).start as usize;
     let span = |(a, b): (usize, usize)| Span {
         start: (target_at + a) as u32,
         len: (b - a) as u32,
@@ -204,8 +246,8 @@ fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError
             return Err(HttpError::bad_request("invalid character in header value"));
         }
         fields.push(FieldSpan {
-            name: Span::of(&head, h.name.as_bytes()),
-            value: Span::of(&head, h.value),
+            name: Span::of(head, h.name.as_bytes()),
+            value: Span::of(head, h.value),
         });
     }
     let sem = framing::semantics(
@@ -214,18 +256,18 @@ fn parse_complete(head: Bytes, limits: &Limits) -> Result<RequestHead, HttpError
     )?;
     let path = (!parts.asterisk && !parts.empty_path).then(|| span(parts.path));
     let query = parts.query.map(span);
-    let asterisk = parts.asterisk;
-    Ok(RequestHead {
-        method,
-        version,
-        path,
-        query,
-        asterisk,
-        headers: Headers::new(head, fields),
-        framing: sem.framing,
-        keep_alive: sem.keep_alive,
-        expect_continue: sem.expect_continue,
-    })
+    Ok(Some((
+        Parsed {
+            method,
+            version,
+            path,
+            query,
+            asterisk: parts.asterisk,
+            fields,
+            sem,
+        },
+        len,
+    )))
 }
 
 fn parse_method(m: &str) -> Result<Method, HttpError> {
