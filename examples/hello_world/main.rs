@@ -13,11 +13,12 @@ mod routes;
 // (`Workers::PerCore`), so a single-threaded runtime here is all it needs (`#[tokio::main]` works too).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    // `RUST_LOG=debug` (or warn, off, ...) sets the level; one line per request at info. (A plain level keeps
+    // tracing-subscriber's regex-based `env-filter` out of the build.)
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    tracing_subscriber::fmt().with_max_level(level).init();
     micro_http::serve!().await
 }

@@ -94,7 +94,7 @@ fn check_signature(item: &ItemFn, kind: HandlerKind, errors: &mut Errors) {
             format!("{noun} must be `async fn`; add `async`"),
         );
     }
-    if let Some(unsafety) = &sig.unsafety {
+    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
         errors.spanned(
             unsafety,
             format!("{noun} cannot be `unsafe fn`: the server could not uphold their safety contract; remove `unsafe`"),
