@@ -15,7 +15,8 @@
 //!     Json(User { id })
 //! }
 //!
-//! #[tokio::main]
+//! // The connections run on micro_http's own per-core workers; `main` only waits for Ctrl-C/SIGTERM.
+//! #[tokio::main(flavor = "current_thread")]
 //! async fn main() -> std::io::Result<()> {
 //!     serve!().await
 //! }

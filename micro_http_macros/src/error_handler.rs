@@ -7,8 +7,8 @@ use syn::ext::IdentExt;
 use syn::ItemFn;
 
 use crate::errors::{with_item, Errors};
-use crate::handler::{self, codegen::wrapper, HandlerKind};
-use crate::route::codegen::location;
+use crate::handler::codegen::{registration, Registry};
+use crate::handler::{self, HandlerKind};
 
 /// Expands `#[error_handler]` with arguments `args` on `item`.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -32,44 +32,20 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         return with_item(e, &func);
     }
     let ident = handler.ident();
-    let vis = &func.vis;
-    let name = ident.unraw().to_string();
     let doc = format!(
         "Error handler registration for [`{name}`](fn@{ident}): it answers the requests no route matches.\n\n\
          `App::from_routes()` and `serve!()` use it; add it to another app with \
-         `App::new().mount_error_handler::<{ident}>()`."
+         `App::new().mount_error_handler::<{ident}>()`.",
+        name = ident.unraw(),
     );
-    let wrapper = wrapper(&handler);
-    let location = location(ident);
-    let cfg: Vec<_> = handler.cfg_attrs().collect();
-    quote! {
-        #func
-
-        #(#cfg)*
-        #[doc = #doc]
-        #[allow(non_camel_case_types, dead_code)]
-        #vis struct #ident {}
-
-        #(#cfg)*
-        // A `#[deprecated]` handler warns its callers, not the registration.
-        #[allow(deprecated)]
-        const _: () = {
-            #wrapper
-
-            #[::micro_http::__private::linkme::distributed_slice(::micro_http::__private::ERROR_HANDLERS)]
-            #[linkme(crate = ::micro_http::__private::linkme)]
-            static __MICRO_HTTP_ERROR_HANDLER: ::micro_http::__private::ErrorHandlerDef =
-                ::micro_http::__private::ErrorHandlerDef {
-                    name: ::core::concat!(::core::module_path!(), "::", #name),
-                    handler: __micro_http_handler,
-                    #location
-                };
-
-            impl ::micro_http::__private::ErrorHandler for #ident {
-                fn def() -> &'static ::micro_http::__private::ErrorHandlerDef {
-                    &__MICRO_HTTP_ERROR_HANDLER
-                }
-            }
-        };
-    }
+    registration(
+        &handler,
+        Registry {
+            slice: quote!(ERROR_HANDLERS),
+            def: quote!(ErrorHandlerDef),
+            trait_name: quote!(ErrorHandler),
+            fields: TokenStream::new(),
+            doc,
+        },
+    )
 }

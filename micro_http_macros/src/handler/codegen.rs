@@ -10,6 +10,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{LitStr, ReturnType};
 
@@ -125,5 +126,77 @@ fn body_check(handler: &Handler) -> TokenStream {
     let args = handler.item.sig.paren_token.span.join();
     quote_spanned! {args=>
         const _: () = ::core::assert!(#(#types)+* <= 1, #message);
+    }
+}
+
+/// What differs between a route's registration and an error handler's.
+pub struct Registry {
+    /// The distributed slice it goes in (`ROUTES`, `ERROR_HANDLERS`).
+    pub slice: TokenStream,
+    /// The type of the entry (`RouteDef`, `ErrorHandlerDef`).
+    pub def: TokenStream,
+    /// The trait the struct of the fn's name implements (`Route`, `ErrorHandler`).
+    pub trait_name: TokenStream,
+    /// The entry's fields besides `name`, `handler`, `file` and `line`.
+    pub fields: TokenStream,
+    /// The struct's rustdoc.
+    pub doc: String,
+}
+
+/// The user's fn unchanged, then beside it a struct of the same name (type namespace) and, in an anonymous
+/// const, the handler wrapper and the link-time registration in `registry.slice`.
+pub fn registration(handler: &Handler, registry: Registry) -> TokenStream {
+    let func = handler.item;
+    let ident = handler.ident();
+    let vis = &func.vis;
+    let name = ident.unraw().to_string();
+    let wrapper = wrapper(handler);
+    let location = location(ident);
+    let cfg: Vec<_> = handler.cfg_attrs().collect();
+    let Registry {
+        slice,
+        def,
+        trait_name,
+        fields,
+        doc,
+    } = registry;
+    quote! {
+        #func
+
+        #(#cfg)*
+        #[doc = #doc]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #ident {}
+
+        #(#cfg)*
+        // A `#[deprecated]` handler warns its callers, not the registration.
+        #[allow(deprecated)]
+        const _: () = {
+            #wrapper
+
+            #[::micro_http::__private::linkme::distributed_slice(::micro_http::__private::#slice)]
+            #[linkme(crate = ::micro_http::__private::linkme)]
+            static __MICRO_HTTP_DEF: ::micro_http::__private::#def = ::micro_http::__private::#def {
+                name: ::core::concat!(::core::module_path!(), "::", #name),
+                handler: __micro_http_handler,
+                #fields
+                #location
+            };
+
+            impl ::micro_http::__private::#trait_name for #ident {
+                fn def() -> &'static ::micro_http::__private::#def {
+                    &__MICRO_HTTP_DEF
+                }
+            }
+        };
+    }
+}
+
+/// `file` and `line` fields for a registration: spanned at the fn's name, so `line!()` gives that line rather
+/// than the attribute's.
+fn location(ident: &Ident) -> TokenStream {
+    quote_spanned! {ident.span()=>
+        file: ::core::file!(),
+        line: ::core::line!(),
     }
 }

@@ -1,19 +1,18 @@
-//! What a route attribute adds beside the user's fn: a struct of the same name (the route, for
-//! `App::mount::<name>()`), and in an anonymous const the handler wrapper and the registration in `ROUTES`.
+//! What a route attribute adds beside the user's fn: its registration in `ROUTES` (see
+//! `handler::codegen::registration`) with the methods, the path and the body limit.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::ext::IdentExt;
 use syn::Ident;
 
 use super::parse::{Methods, RouteAttr};
-use crate::handler::{codegen::wrapper, Handler};
+use crate::handler::codegen::{registration, Registry};
+use crate::handler::Handler;
 
 /// The user's fn unchanged, then its route.
 pub fn route(attr: &RouteAttr, handler: &Handler) -> TokenStream {
-    let func = handler.item;
     let ident = handler.ident();
-    let vis = &func.vis;
     let path = &attr.path;
     let methods = match &attr.methods {
         Methods::Only(list) => {
@@ -37,49 +36,18 @@ pub fn route(attr: &RouteAttr, handler: &Handler) -> TokenStream {
         name = ident.unraw(),
         path = path.value(),
     );
-    let name = ident.unraw().to_string();
-    let wrapper = wrapper(handler);
-    let location = location(ident);
-    let cfg: Vec<_> = handler.cfg_attrs().collect();
-    quote! {
-        #func
-
-        #(#cfg)*
-        #[doc = #doc]
-        #[allow(non_camel_case_types, dead_code)]
-        #vis struct #ident {}
-
-        #(#cfg)*
-        // A `#[deprecated]` handler warns its callers, not the registration.
-        #[allow(deprecated)]
-        const _: () = {
-            #wrapper
-
-            #[::micro_http::__private::linkme::distributed_slice(::micro_http::__private::ROUTES)]
-            #[linkme(crate = ::micro_http::__private::linkme)]
-            static __MICRO_HTTP_ROUTE: ::micro_http::__private::RouteDef = ::micro_http::__private::RouteDef {
-                name: ::core::concat!(::core::module_path!(), "::", #name),
+    registration(
+        handler,
+        Registry {
+            slice: quote!(ROUTES),
+            def: quote!(RouteDef),
+            trait_name: quote!(Route),
+            fields: quote! {
                 methods: #methods,
                 path: #path,
-                handler: __micro_http_handler,
                 body_limit: #body_limit,
-                #location
-            };
-
-            impl ::micro_http::__private::Route for #ident {
-                fn def() -> &'static ::micro_http::__private::RouteDef {
-                    &__MICRO_HTTP_ROUTE
-                }
-            }
-        };
-    }
-}
-
-/// `file` and `line` fields for a registration: spanned at the fn's name, so `line!()` gives that line rather
-/// than the attribute's.
-pub fn location(ident: &Ident) -> TokenStream {
-    quote_spanned! {ident.span()=>
-        file: ::core::file!(),
-        line: ::core::line!(),
-    }
+            },
+            doc,
+        },
+    )
 }
