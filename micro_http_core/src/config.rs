@@ -51,7 +51,7 @@ pub struct Limits {
     /// after it the connection is closed. Default 30 s.
     pub write_timeout: Duration,
     /// Slowest average rate, in bytes per second, at which a client must read a response once `write_timeout`
-    /// has passed since it started; slower -> the connection is closed. Default 256 B/s.
+    /// has passed since a write of it first had to wait; slower -> the connection is closed. Default 256 B/s.
     pub min_send_rate: u64,
     /// Most connections served at once. When all are taken, connections idle for `shed_idle_after` are closed
     /// to make room; further clients wait in the listen backlog. Lowered at start to what the process's

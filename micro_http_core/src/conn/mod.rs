@@ -528,9 +528,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         Ok(())
     }
 
-    /// Writes `data` whole. Each write must make progress within `write_timeout`, and once the first
-    /// `write_timeout` of a response has passed, the client must keep reading at `min_send_rate` on average:
-    /// a client that reads a trickle cannot hold a connection (and a streamed body) forever.
+    /// Writes `data` whole. Each write must make progress within `write_timeout`, and once `write_timeout` has
+    /// passed since a write of this batch (or streamed response) first had to wait, the client must have read
+    /// at `min_send_rate` on average: a client that reads a trickle cannot hold a connection (and a streamed
+    /// body) forever. Writes that complete at once read no clock.
     async fn write_all_bytes(&mut self, mut data: &[u8]) -> Result<(), Stop> {
         let limits = &self.service.limits;
         while !data.is_empty() {
