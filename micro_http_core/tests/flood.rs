@@ -259,6 +259,17 @@ fn room_for(max: usize) -> bool {
     false
 }
 
+/// A normal client's `GET /plaintext` on a new connection, which must get a 200 within `limit`; returns how long
+/// it took.
+async fn normal_client(addr: SocketAddr, limit: Duration, when: &str) -> Duration {
+    let t = Instant::now();
+    let r = timeout(limit, exchange(addr, get("/plaintext")))
+        .await
+        .unwrap_or_else(|_| panic!("a normal client got no answer {when} within {limit:?}"));
+    assert_eq!(r.status, 200, "a normal client {when}");
+    t.elapsed()
+}
+
 async fn settle_fds(target: usize) -> usize {
     let deadline = Instant::now() + Duration::from_secs(15);
     while open_fds() > target && Instant::now() < deadline {
@@ -285,13 +296,7 @@ async fn connection_flood_is_queued_past_max_connections_and_idle_connections_ma
         l.idle_timeout = Duration::from_secs(120);
     }))
     .await;
-    let r = timeout(
-        Duration::from_secs(5),
-        exchange(srv.addr, get("/plaintext")),
-    )
-    .await
-    .expect("answered before the flood");
-    assert_eq!(r.status, 200);
+    normal_client(srv.addr, Duration::from_secs(5), "before the flood").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (rss_before, fds_before) = (rss_kib(), open_fds());
 
@@ -351,18 +356,8 @@ async fn connection_flood_is_queued_past_max_connections_and_idle_connections_ma
     );
     quit(clients).await;
 
-    let t = Instant::now();
-    let r = timeout(
-        Duration::from_secs(20),
-        exchange(srv.addr, get("/plaintext")),
-    )
-    .await
-    .expect("answered after the flood");
-    assert_eq!(r.status, 200);
-    println!(
-        "flood 1: after the flood left, a new client was answered in {:?}",
-        t.elapsed()
-    );
+    let waited = normal_client(srv.addr, Duration::from_secs(20), "after the flood").await;
+    println!("flood 1: after the flood left, a new client was answered in {waited:?}");
     let fds_after = settle_fds(fds_before + 8).await;
     assert!(
         fds_after <= fds_before + 8,
@@ -385,15 +380,7 @@ async fn connection_flood_is_queued_past_max_connections_and_idle_connections_ma
         !srv.task.is_finished(),
         "the server stopped under the flood"
     );
-    let t = Instant::now();
-    let r = timeout(
-        Duration::from_secs(10),
-        exchange(srv.addr, get("/plaintext")),
-    )
-    .await
-    .expect("a normal client answered during the flood");
-    assert_eq!(r.status, 200);
-    let waited = t.elapsed();
+    let waited = normal_client(srv.addr, Duration::from_secs(10), "during the flood").await;
     println!("flood 2: during the flood a normal client was answered in {waited:?}");
     assert!(
         open_fds() <= fds_before + max + 8,
