@@ -140,6 +140,9 @@ impl Server {
                     "listening on http://{local_addr} ({} worker threads)",
                     listeners.len()
                 );
+                // The workers run on their own threads: if this future is dropped rather than run to the end,
+                // they must still stop (gracefully), not serve on unseen.
+                let _stop_workers = TriggerOnDrop(shutdown.clone());
                 let mut done = Vec::with_capacity(listeners.len());
                 for (i, listener) in listeners.into_iter().enumerate() {
                     let (tx, rx) = oneshot::channel::<()>();
@@ -173,6 +176,15 @@ impl Server {
             }
         }
         Ok(())
+    }
+}
+
+/// Starts the shutdown when dropped.
+struct TriggerOnDrop(Arc<ShutdownState>);
+
+impl Drop for TriggerOnDrop {
+    fn drop(&mut self) {
+        self.0.trigger();
     }
 }
 

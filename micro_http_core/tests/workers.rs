@@ -94,3 +94,18 @@ async fn the_default_is_a_worker_per_core() {
         "{seen:?}"
     );
 }
+
+#[tokio::test]
+async fn dropping_the_run_future_stops_the_workers() {
+    let srv = start(test_app().workers(Workers::Threads(2))).await;
+    assert_eq!(exchange(srv.addr, get("/plaintext")).await.status, 200);
+    srv.task.abort();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while tokio::net::TcpStream::connect(srv.addr).await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the workers still accept after the run future was dropped"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
