@@ -377,9 +377,9 @@ impl Service {
         }
         req.set_body_limit(self.limits.max_body_bytes);
         let method = req.method_ref().clone();
-        // Validated and looked up once: `path()` re-checks UTF-8 on every call.
-        let path = req.path();
-        if path == "*" {
+        // An exact route is found from the path's bytes; only a parameterised one needs the path as `str`.
+        let raw = req.path_bytes();
+        if raw == b"*" {
             // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
             return Resolved::Direct(Box::new(Response::new(StatusCode::NO_CONTENT).with_header(
                 header::ALLOW,
@@ -392,8 +392,12 @@ impl Service {
                 "method not implemented\n",
             )));
         }
-        let Some((id, captures)) = self.router.at(path) else {
-            return Resolved::NotFound;
+        let (id, captures) = match self.router.exact(raw) {
+            Some(id) => (id, Vec::new()),
+            None => match self.router.at(req.path()) {
+                Some(found) => found,
+                None => return Resolved::NotFound,
+            },
         };
         let entry = &self.paths[id];
         let found = entry
@@ -418,6 +422,7 @@ impl Service {
             return Resolved::Direct(Box::new(res));
         };
         if !captures.is_empty() {
+            let path = req.path();
             let mut params: Params = Vec::with_capacity(captures.len());
             for (name, &(a, b)) in self.routes[idx].names.iter().zip(&captures) {
                 let raw = &path[a..b];

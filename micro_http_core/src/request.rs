@@ -134,6 +134,15 @@ impl Request {
         }
     }
 
+    /// The bytes of [`path`](Self::path), without the UTF-8 check.
+    pub(crate) fn path_bytes(&self) -> &[u8] {
+        match self.path {
+            Some(span) => span.get(self.headers.buf()),
+            None if self.asterisk => b"*",
+            None => b"/",
+        }
+    }
+
     /// The query string without the `?`, as sent.
     pub fn query(&self) -> Option<&str> {
         self.query

@@ -69,6 +69,10 @@ impl HeadParser {
                 let _ = buf.split_to(blank);
             }
         }
+        if buf.is_empty() {
+            // The usual state after a batch is answered: nothing to look at until the next read.
+            return Ok(None);
+        }
         // Judged first, on whatever part of the request line has arrived, so the answer is the same however
         // the bytes are split across reads (found by the head_parser fuzz target).
         if buf.len() > limits.max_target_bytes && target_too_long(buf, limits) {
