@@ -25,7 +25,7 @@ pub fn parse_head(buf: &mut BytesMut) -> bool {
 /// cached `date`, the handler's fields, and the framing field chosen from the body length.
 pub fn encode_response_head(out: &mut Vec<u8>, res: &Response) {
     let framing = Framing::choose(res.status(), res.body().len(), true);
-    crate::date::with_date(|date| {
+    crate::date::with_date(true, |date| {
         encode_head(
             out,
             res,

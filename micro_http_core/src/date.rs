@@ -16,21 +16,23 @@ thread_local! {
 }
 
 /// Calls `f` with the current date, formatted. Reading the clock is a vDSO call; formatting happens only when the
-/// second has changed since this thread last looked.
-pub(crate) fn with_date<R>(f: impl FnOnce(&[u8]) -> R) -> R {
-    let now = SystemTime::now();
-    let second = now
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs();
+/// second has changed since this thread last looked. With `read_clock` false the date this thread formatted last
+/// is used as is (the caller read the clock a moment ago); it is read anyway if this thread has none yet.
+pub(crate) fn with_date<R>(read_clock: bool, f: impl FnOnce(&[u8]) -> R) -> R {
     CACHE.with(|cell| {
         let mut cached = cell.borrow_mut();
-        if cached.second != second {
-            let text = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(second));
-            let bytes = text.as_bytes();
-            if bytes.len() == DATE_LEN {
-                cached.text.copy_from_slice(bytes);
-                cached.second = second;
+        if read_clock || cached.second == u64::MAX {
+            let second = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or(Duration::ZERO)
+                .as_secs();
+            if cached.second != second {
+                let text = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(second));
+                let bytes = text.as_bytes();
+                if bytes.len() == DATE_LEN {
+                    cached.text.copy_from_slice(bytes);
+                    cached.second = second;
+                }
             }
         }
         f(&cached.text)
@@ -43,7 +45,7 @@ mod tests {
 
     #[test]
     fn formats_imf_fixdate() {
-        let s = with_date(|d| String::from_utf8(d.to_vec()).unwrap());
+        let s = with_date(true, |d| String::from_utf8(d.to_vec()).unwrap());
         assert_eq!(s.len(), DATE_LEN);
         assert!(s.ends_with(" GMT"), "{s}");
         assert!(httpdate::parse_http_date(&s).is_ok(), "{s}");

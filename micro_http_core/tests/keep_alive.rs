@@ -33,6 +33,32 @@ async fn sixty_four_pipelined_requests_answered_in_order() {
     }
 }
 
+/// A pipelined batch reads the clock for `Date` once, not per response; a handler that waits in the middle of
+/// the batch must not leave the responses after it with the date from before the wait.
+#[tokio::test]
+async fn a_date_is_not_carried_past_a_handler_that_waited() {
+    let srv = start_default().await;
+    let mut c = Client::connect(srv.addr).await;
+    // Two 700 ms handlers between the first and the last: at least 1.4 s apart, so a whole second further.
+    c.send(format!(
+        "{}{}{}{}",
+        get("/plaintext"),
+        get("/slow"),
+        get("/slow"),
+        get("/plaintext")
+    ))
+    .await;
+    let mut dates = Vec::new();
+    for _ in 0..4 {
+        let r = c.read_response(false).await;
+        assert_eq!(r.status, 200);
+        let date = r.header("date").expect("date").to_string();
+        dates.push(httpdate::parse_http_date(&date).expect("an IMF-fixdate"));
+    }
+    let apart = dates[3].duration_since(dates[0]).expect("in order");
+    assert!(apart >= std::time::Duration::from_secs(1), "{dates:?}");
+}
+
 #[tokio::test]
 async fn pipelined_posts_with_bodies_stay_framed() {
     let srv = start_default().await;

@@ -61,6 +61,9 @@ struct Conn<S> {
     send_blocked_since: Option<Deadline>,
     /// Bytes of the batch (or streamed response) written so far.
     sent: u64,
+    /// Whether this batch of responses has read the clock for its `Date` (the first response of a batch does;
+    /// the rest reuse the thread's cached date: a batch is answered within microseconds).
+    date_fresh: bool,
     /// The connection's head/idle timer: armed no later than the current deadline (see `arm_timer`).
     timer: Pin<Box<Sleep>>,
     /// Waits until `io` has bytes to read, so an idle connection needs no read buffer (see [`ReadReady`]).
@@ -113,6 +116,7 @@ where
         parser: HeadParser::default(),
         send_blocked_since: None,
         sent: 0,
+        date_fresh: false,
         timer: Box::pin(sleep_until(Deadline::now() + limits_head_timeout)),
         ready,
     };
@@ -221,10 +225,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         let mut linger = false;
         let res = match pump {
-            None => self.service.call(resolved, req).await,
+            None => {
+                let mut call = pin!(self.service.call(resolved, req));
+                let mut waited = false;
+                let res = std::future::poll_fn(|cx| {
+                    let p = std::future::Future::poll(call.as_mut(), cx);
+                    waited |= p.is_pending();
+                    p
+                })
+                .await;
+                if waited {
+                    // Time has passed: the next response reads the clock for its `Date`.
+                    self.date_fresh = false;
+                }
+                res
+            }
             // A body still arriving: rarer and heavier, so boxed (its state would weigh on every connection).
             Some(pump) => {
                 let (res, drained) = Box::pin(self.call_streaming(resolved, req, pump)).await;
+                // It read from the socket meanwhile: time has passed.
+                self.date_fresh = false;
                 if !drained {
                     keep_alive = false;
                     linger = true;
@@ -314,26 +334,29 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         &mut self,
         first: bool,
     ) -> Result<Result<crate::parse::RequestHead, HttpError>, Stop> {
-        let service = self.service.clone();
-        let limits = &service.limits;
+        // A head already buffered (pipelining, or the rest of the last read) costs no clock read and no timer.
+        match self.parser.parse(&mut self.rbuf, &self.service.limits) {
+            Ok(Some(head)) => return Ok(Ok(head)),
+            Ok(None) => {}
+            Err(e) => return Ok(Err(e)),
+        }
+        let (head_timeout, idle_timeout, shed_after) = {
+            let l = &self.service.limits;
+            (l.head_timeout, l.idle_timeout, l.shed_idle_after)
+        };
         let now = Deadline::now();
         // A new connection gets the head timeout to send its first request; a kept-alive one may idle longer.
         let mut deadline = if first {
-            now + limits.head_timeout
+            now + head_timeout
         } else {
-            now + limits.idle_timeout
+            now + idle_timeout
         };
         let mut started = !self.rbuf.is_empty();
         let idle_epoch = self.shutdown.epoch();
         if started {
-            deadline = deadline.min(now + limits.head_timeout);
+            deadline = deadline.min(now + head_timeout);
         }
         loop {
-            match self.parser.parse(&mut self.rbuf, limits) {
-                Ok(Some(head)) => return Ok(Ok(head)),
-                Ok(None) => {}
-                Err(e) => return Ok(Err(e)),
-            }
             // Out of complete requests: this batch of responses is done.
             self.flush().await?;
             // Shutdown closes an idle connection with a lingering close: a request the client sent meanwhile
@@ -377,7 +400,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     }
                     return Err(Stop::Close);
                 }
-                wake = self.shutdown.idle(idle_epoch, now, limits.shed_idle_after), if !started => {
+                wake = self.shutdown.idle(idle_epoch, now, shed_after), if !started => {
                     return Err(match wake {
                         Wake::Shutdown => Stop::Linger,
                         // Every slot is taken and nothing of a request has come: make room.
@@ -388,11 +411,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             match read {
                 Ok(0) | Err(_) => return Err(Stop::Close),
                 Ok(_) => {
+                    // New bytes, a new batch: its first response reads the clock for `Date` again.
+                    self.date_fresh = false;
                     if !started {
                         started = true;
-                        deadline = deadline.min(Deadline::now() + limits.head_timeout);
+                        deadline = deadline.min(Deadline::now() + head_timeout);
                     }
                 }
+            }
+            match self.parser.parse(&mut self.rbuf, &self.service.limits) {
+                Ok(Some(head)) => return Ok(Ok(head)),
+                Ok(None) => {}
+                Err(e) => return Ok(Err(e)),
             }
         }
     }
@@ -431,7 +461,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     fn encode(&mut self, res: &Response, framing: Framing, connection: ConnectionField) {
         let server = self.service.server_name.as_ref().map(|v| v.as_bytes());
-        crate::date::with_date(|date| {
+        let read_clock = !std::mem::replace(&mut self.date_fresh, true);
+        crate::date::with_date(read_clock, |date| {
             encode_head(&mut self.wbuf, res, framing, connection, date, server)
         });
     }
@@ -573,6 +604,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         let buf = std::mem::take(&mut self.wbuf);
         let r = self.write_all_bytes(&buf).await;
+        // Writing may have waited: a response queued after this reads the clock for its `Date`.
+        self.date_fresh = false;
         // The rate window covers one batch (or one streamed response): it ends when the batch is written.
         self.send_blocked_since = None;
         self.sent = 0;
