@@ -38,6 +38,12 @@ fn run(data: &[u8], splits: &[u8], limits: &Limits) -> Outcome {
             match parser.parse(&mut buf, limits) {
                 Ok(Some(head)) => {
                     assert!(head.headers.len() <= limits.max_headers);
+                    // The fields found on demand are exactly httparse's.
+                    assert_eq!(
+                        crate::headers::field_spans(head.headers.buf()),
+                        super::httparse_field_spans(head.headers.buf()),
+                        "field spans differ from httparse's"
+                    );
                     out.push(Ok(format!(
                         "{} {:?} {:?} {} {}",
                         head.method,

@@ -168,7 +168,6 @@ struct Parsed {
     path: Option<Span>,
     query: Option<Span>,
     asterisk: bool,
-    fields: Vec<FieldSpan>,
     sem: framing::Semantics,
 }
 
@@ -181,7 +180,7 @@ impl Parsed {
             path: self.path,
             query: self.query,
             asterisk: self.asterisk,
-            headers: Headers::new(head, self.fields),
+            headers: Headers::new(head),
             framing: self.sem.framing,
             keep_alive: self.sem.keep_alive,
             expect_continue: self.sem.expect_continue,
@@ -233,7 +232,7 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, H
         len: (b - a) as u32,
     };
 
-    let mut fields = Vec::with_capacity(req.headers.len());
+    // Where each field lies is not kept: `Headers` finds the fields again on first use (see headers.rs).
     for h in req.headers.iter() {
         if h.name.len() + h.value.len() + 2 > limits.max_header_line_bytes {
             return Err(HttpError::new(
@@ -249,10 +248,6 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, H
         {
             return Err(HttpError::bad_request("invalid character in header value"));
         }
-        fields.push(FieldSpan {
-            name: Span::of(head, h.name.as_bytes()),
-            value: Span::of(head, h.value),
-        });
     }
     let sem = framing::semantics(
         req.headers.iter().map(|h| (h.name, h.value)),
@@ -267,11 +262,32 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, H
             path,
             query,
             asterisk: parts.asterisk,
-            fields,
             sem,
         },
         len,
     )))
+}
+
+/// The field spans httparse reports for `head` (a complete, accepted head), empty values as empty spans at 0: what
+/// [`crate::headers::field_spans`] must agree with. Used by the tests and the head_parser fuzz target.
+pub(crate) fn httparse_field_spans(head: &[u8]) -> Vec<FieldSpan> {
+    let mut slots = vec![httparse::EMPTY_HEADER; 1024];
+    let mut req = httparse::Request::new(&mut slots);
+    match req.parse(head) {
+        Ok(httparse::Status::Complete(_)) => req
+            .headers
+            .iter()
+            .map(|h| FieldSpan {
+                name: Span::of(head, h.name.as_bytes()),
+                value: if h.value.is_empty() {
+                    Span::default()
+                } else {
+                    Span::of(head, h.value)
+                },
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn parse_method(m: &str) -> Result<Method, HttpError> {
@@ -453,6 +469,48 @@ mod tests {
         assert_eq!(h.path.unwrap().get(h.headers.buf()), b"/p");
         let h = ok("GET http://h HTTP/1.1\r\nHost: h\r\n\r\n");
         assert!(h.path.is_none());
+    }
+
+    /// The fields `Headers` finds on first use are exactly those httparse reported while parsing.
+    #[test]
+    fn field_spans_found_later_are_httparse_spans() {
+        for head in [
+            "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+            "GET / HTTP/1.1\nHost: h\nA:b\n\n",
+            "GET / HTTP/1.1\r\nHost:\th \t\r\nEmpty:\r\nBlank: \t \r\nX: a  b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nObs: café \r\nColon: a:b: c\r\n\r\n",
+            "GET /p?q=1 HTTP/1.0\r\n\r\n",
+        ] {
+            let h = ok(head);
+            let buf = h.headers.buf();
+            let spans = crate::headers::field_spans(buf);
+            assert_eq!(spans, httparse_field_spans(buf), "{head:?}");
+            assert_eq!(h.headers.len(), spans.len());
+        }
+        let h = ok("GET / HTTP/1.1\r\nHost:\th \t\r\nEmpty:\r\nX: a  b \r\n\r\n");
+        assert_eq!(h.headers.get("host"), Some("h"));
+        assert_eq!(h.headers.get("empty"), Some(""));
+        assert_eq!(h.headers.get("x"), Some("a  b"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn field_spans_match_httparse_on_any_accepted_head(
+            lines in proptest::collection::vec(
+                ("[A-Za-z-]{1,8}", "[ \t]{0,3}", "[ -~\t\u{80}-\u{ff}]{0,12}", "[ \t]{0,3}", proptest::bool::ANY),
+                0..8,
+            )
+        ) {
+            let mut head = String::from("GET / HTTP/1.1\r\nHost: h\r\n");
+            for (name, pre, value, post, crlf) in &lines {
+                head.push_str(&format!("{name}:{pre}{value}{post}{}", if *crlf { "\r\n" } else { "\n" }));
+            }
+            head.push_str("\r\n");
+            if let Ok(Some(h)) = parse(head.as_bytes()) {
+                let buf = h.headers.buf();
+                proptest::prop_assert_eq!(crate::headers::field_spans(buf), httparse_field_spans(buf));
+            }
+        }
     }
 
     #[test]
