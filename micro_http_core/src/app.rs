@@ -8,7 +8,7 @@ use http::{header, HeaderValue, Method, StatusCode};
 use tokio::net::ToSocketAddrs;
 
 use crate::config::Limits;
-use crate::handler::{self, Handler, IntoHandler};
+use crate::handler::{self, Handled, Handler, IntoHandler};
 use crate::panic::CatchPanic;
 use crate::registry::{ErrorHandler, MethodSet, Route, RouteDef, ERROR_HANDLERS, ROUTES};
 use crate::request::{Param, Params, Request, StateMap};
@@ -452,9 +452,15 @@ impl Service {
     /// across the handler's run, so its size is paid by every connection, idle or not.
     pub(crate) fn call(&self, resolved: Resolved, req: Request) -> Call {
         match resolved {
-            Resolved::Route(idx) => Call::Handler(CatchPanic::new((self.routes[idx].handler)(req))),
+            Resolved::Route(idx) => match crate::panic::call(&self.routes[idx].handler, req) {
+                Handled::Ready(res) => Call::Ready(Some(res)),
+                Handled::Future(f) => Call::Handler(CatchPanic::new(f)),
+            },
             Resolved::NotFound => match &self.not_found {
-                Some(h) => Call::NotFound(CatchPanic::new(h(req))),
+                Some(h) => match crate::panic::call(h, req) {
+                    Handled::Ready(res) => Call::Ready(Some(not_found_status(res))),
+                    Handled::Future(f) => Call::NotFound(CatchPanic::new(f)),
+                },
                 None => Call::Ready(Some(Response::text(StatusCode::NOT_FOUND, "not found\n"))),
             },
             Resolved::Direct(res) => Call::Ready(Some(*res)),
@@ -500,6 +506,14 @@ pub fn env_addr(default: &str) -> String {
     std::env::var("MICRO_HTTP_ADDR").unwrap_or_else(|_| default.to_string())
 }
 
+/// The not-found handler's response: a 200 from it becomes 404.
+fn not_found_status(mut res: Response) -> Response {
+    if res.status() == StatusCode::OK {
+        res.set_status(StatusCode::NOT_FOUND);
+    }
+    res
+}
+
 /// The future of [`Service::call`].
 pub(crate) enum Call {
     Handler(CatchPanic),
@@ -518,15 +532,7 @@ impl std::future::Future for Call {
         use std::task::Poll;
         match self.get_mut() {
             Call::Handler(h) => std::pin::Pin::new(h).poll(cx),
-            Call::NotFound(h) => match std::pin::Pin::new(h).poll(cx) {
-                Poll::Ready(mut res) => {
-                    if res.status() == StatusCode::OK {
-                        res.set_status(StatusCode::NOT_FOUND);
-                    }
-                    Poll::Ready(res)
-                }
-                Poll::Pending => Poll::Pending,
-            },
+            Call::NotFound(h) => std::pin::Pin::new(h).poll(cx).map(not_found_status),
             Call::Ready(res) => Poll::Ready(res.take().expect("Call polled after it completed")),
         }
     }

@@ -10,12 +10,24 @@ use crate::response::{IntoResponse, Response};
 /// A boxed, sendable future.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
+/// What calling a handler gives: the response itself, or a future of it.
+///
+/// A handler whose body cannot suspend (no `.await` in it, no argument that reads the body) is run by the route
+/// attribute's generated code as it is called: its response comes back at once, with no future to allocate.
+/// Every other handler gives a boxed future.
+pub enum Handled {
+    /// The handler has run; this is its response.
+    Ready(Response),
+    /// The handler's future, to be polled to its response.
+    Future(BoxFuture<Response>),
+}
+
 /// The function the route attributes generate for each handler: extract the arguments, call the user's fn,
 /// convert its return value.
-pub type HandlerFn = fn(Request) -> BoxFuture<Response>;
+pub type HandlerFn = fn(Request) -> Handled;
 
 /// A route's handler, erased to one type.
-pub type Handler = Arc<dyn Fn(Request) -> BoxFuture<Response> + Send + Sync + 'static>;
+pub type Handler = Arc<dyn Fn(Request) -> Handled + Send + Sync + 'static>;
 
 /// Anything the builder accepts as a handler: an `async fn(Request) -> impl IntoResponse`, a closure
 /// returning such a future, or a generated [`HandlerFn`].
@@ -33,7 +45,7 @@ where
     fn into_handler(self) -> Handler {
         Arc::new(move |req| {
             let fut = self(req);
-            Box::pin(async move { fut.await.into_response() })
+            Handled::Future(Box::pin(async move { fut.await.into_response() }))
         })
     }
 }

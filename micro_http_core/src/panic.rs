@@ -8,8 +8,21 @@ use std::task::{Context, Poll};
 
 use http::StatusCode;
 
-use crate::handler::BoxFuture;
+use crate::handler::{BoxFuture, Handled, Handler};
+use crate::request::Request;
 use crate::response::Response;
+
+/// Calls `handler`; a panic while it runs (a handler that answers at once runs entirely here) becomes a 500.
+pub(crate) fn call(handler: &Handler, req: Request) -> Handled {
+    // Nothing of the handler is used after a panic: only the 500 is.
+    match catch_unwind(AssertUnwindSafe(|| handler(req))) {
+        Ok(handled) => handled,
+        Err(payload) => {
+            tracing::error!(panic = %panic_message(&payload), "handler panicked; answering 500");
+            Handled::Ready(internal_error())
+        }
+    }
+}
 
 /// A handler future whose panics become `500 Internal Server Error`.
 pub(crate) struct CatchPanic {

@@ -7,7 +7,7 @@ use crate::extract::{FromParam, Rejection};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
-pub use crate::handler::{BoxFuture, HandlerFn};
+pub use crate::handler::{BoxFuture, Handled, HandlerFn};
 pub use crate::registry::{
     linkme, ErrorHandler, ErrorHandlerDef, MethodSet, Route, RouteDef, ERROR_HANDLERS, ROUTES,
 };
@@ -25,6 +25,22 @@ pub fn path_param<T: FromParam>(req: &Request, name: &str) -> Result<T, Response
 #[inline]
 pub fn reject(req: &Request, rejection: Rejection) -> Response {
     rejection.response_for(req)
+}
+
+/// Runs a handler's future that cannot suspend (the route attribute found no `.await` in the handler's body and
+/// no macro call that could expand to one) to its output, here and now.
+#[inline]
+pub fn complete<F: std::future::Future>(fut: F, handler: &'static str) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        // Unreachable unless a macro in the body expanded to an `.await`; the panic becomes this request's 500.
+        std::task::Poll::Pending => panic!(
+            "handler `{handler}` suspended, but its route attribute found no `.await` in its body: a macro in \
+             it must expand to one. Please report this to micro_http."
+        ),
+    }
 }
 
 /// Converts a handler's return value.

@@ -16,8 +16,10 @@ use syn::{LitStr, ReturnType};
 
 use super::{Handler, Role};
 
-/// `fn __micro_http_handler(Request) -> BoxFuture<Response>`, and the check that at most one argument reads the
-/// body. Meant to sit in a `const _: () = { ... };` block beside the user's fn.
+/// `fn __micro_http_handler(Request) -> Handled`, and the check that at most one argument reads the body. Meant
+/// to sit in a `const _: () = { ... };` block beside the user's fn. A handler that takes only path parameters and
+/// whose body cannot suspend ([`super::suspend`]) is run where it is called (`Handled::Ready`); any other gives its
+/// boxed future (`Handled::Future`).
 pub fn wrapper(handler: &Handler) -> TokenStream {
     let ident = handler.ident();
     let mut params = Vec::new();
@@ -71,6 +73,27 @@ pub fn wrapper(handler: &Handler) -> TokenStream {
     // The block makes the argument's span the return type's (its error is reported on the argument).
     let response = local("__response", at_ret);
     let respond = quote_spanned!(at_ret=> ::micro_http::__private::respond({ #response }));
+    let body_check = body_check(handler);
+    // Only path parameters (built without waiting) and a body that cannot suspend: run it all as it is called.
+    let runs_at_once = extractors.is_empty()
+        && body.is_empty()
+        && super::suspend::never_suspends(&handler.item.block);
+    if runs_at_once {
+        let name = ident.unraw().to_string();
+        return quote! {
+            #body_check
+            fn __micro_http_handler(__req: ::micro_http::Request) -> ::micro_http::__private::Handled {
+                ::micro_http::__private::Handled::Ready(__micro_http_run(__req))
+            }
+
+            #[inline]
+            fn __micro_http_run(__req: ::micro_http::Request) -> ::micro_http::Response {
+                #(#params)*
+                let #response = ::micro_http::__private::complete(#ident(#(#vars),*), #name);
+                #respond
+            }
+        };
+    }
     // A future that is not `Send` is reported on the fn's name rather than on the attribute.
     let at_name = ident.span();
     let future = quote_spanned! {at_name=>
@@ -82,13 +105,12 @@ pub fn wrapper(handler: &Handler) -> TokenStream {
             #respond
         })
     };
-    let body_check = body_check(handler);
     quote! {
         #body_check
         fn __micro_http_handler(
             #req_binding: ::micro_http::Request,
-        ) -> ::micro_http::__private::BoxFuture<::micro_http::Response> {
-            #future
+        ) -> ::micro_http::__private::Handled {
+            ::micro_http::__private::Handled::Future(#future)
         }
     }
 }

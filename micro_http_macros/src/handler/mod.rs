@@ -4,6 +4,7 @@
 
 pub mod codegen;
 pub mod parse;
+pub mod suspend;
 
 use syn::{Attribute, Ident, ItemFn, Type};
 
