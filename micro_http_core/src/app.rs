@@ -277,7 +277,8 @@ pub struct Service {
     not_found: Option<Handler>,
     pub(crate) limits: Limits,
     state: Arc<StateMap>,
-    pub(crate) server_name: Option<HeaderValue>,
+    /// The head start every response shares (status line of a 200, `Server` field).
+    pub(crate) head_prefix: crate::response::HeadPrefix,
 }
 
 /// What a request resolved to.
@@ -366,7 +367,9 @@ impl Service {
             not_found: app.not_found.into_iter().next().map(|(h, _)| h),
             limits: app.limits,
             state: Arc::new(app.state),
-            server_name: app.server_name,
+            head_prefix: crate::response::HeadPrefix::new(
+                app.server_name.as_ref().map(|v| v.as_bytes()),
+            ),
         })
     }
 

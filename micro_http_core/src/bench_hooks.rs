@@ -8,10 +8,11 @@ use bytes::BytesMut;
 
 use crate::config::Limits;
 use crate::parse::HeadParser;
-use crate::response::{encode_head, ConnectionField, Framing, IntoResponse, Response};
+use crate::response::{encode_head, ConnectionField, Framing, HeadPrefix, IntoResponse, Response};
 
 thread_local! {
     static LIMITS: Limits = Limits::default();
+    static PREFIX: HeadPrefix = HeadPrefix::new(Some(b"micro_http"));
     static PLAINTEXT: RefCell<Response> = RefCell::new("Hello, World!".into_response());
 }
 
@@ -25,15 +26,10 @@ pub fn parse_head(buf: &mut BytesMut) -> bool {
 /// cached `date`, the handler's fields, and the framing field chosen from the body length.
 pub fn encode_response_head(out: &mut Vec<u8>, res: &Response) {
     let framing = Framing::choose(res.status(), res.body().len(), true);
-    crate::date::with_date(true, |date| {
-        encode_head(
-            out,
-            res,
-            framing,
-            ConnectionField::None,
-            date,
-            Some(b"micro_http"),
-        )
+    PREFIX.with(|prefix| {
+        crate::date::with_date(true, |date| {
+            encode_head(out, res, framing, ConnectionField::None, date, prefix)
+        })
     });
 }
 

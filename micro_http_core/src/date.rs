@@ -18,7 +18,7 @@ thread_local! {
 /// Calls `f` with the current date, formatted. Reading the clock is a vDSO call; formatting happens only when the
 /// second has changed since this thread last looked. With `read_clock` false the date this thread formatted last
 /// is used as is (the caller read the clock a moment ago); it is read anyway if this thread has none yet.
-pub(crate) fn with_date<R>(read_clock: bool, f: impl FnOnce(&[u8]) -> R) -> R {
+pub(crate) fn with_date<R>(read_clock: bool, f: impl FnOnce(&[u8; DATE_LEN]) -> R) -> R {
     CACHE.with(|cell| {
         let mut cached = cell.borrow_mut();
         if read_clock || cached.second == u64::MAX {

@@ -460,10 +460,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 
     fn encode(&mut self, res: &Response, framing: Framing, connection: ConnectionField) {
-        let server = self.service.server_name.as_ref().map(|v| v.as_bytes());
         let read_clock = !std::mem::replace(&mut self.date_fresh, true);
+        let prefix = &self.service.head_prefix;
         crate::date::with_date(read_clock, |date| {
-            encode_head(&mut self.wbuf, res, framing, connection, date, server)
+            encode_head(&mut self.wbuf, res, framing, connection, date, prefix)
         });
     }
 

@@ -5,6 +5,7 @@
 use http::{header, StatusCode};
 
 use super::Response;
+use crate::date::DATE_LEN;
 
 /// How a response body is delimited on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,52 +76,81 @@ fn status_line(status: StatusCode, out: &mut Vec<u8>) {
     out.extend_from_slice(line);
 }
 
+/// The start of a head that is the same for every response of a server: the status line of a `200`, the `Server`
+/// field and the name of the `Date` field, built once so that a `200` head is a handful of copies.
+#[derive(Debug, Clone)]
+pub(crate) struct HeadPrefix {
+    /// `HTTP/1.1 200 OK\r\nserver: <name>\r\ndate: `
+    ok: Vec<u8>,
+    /// `server: <name>\r\n` (empty without a `Server` field), for the other statuses.
+    server_line: Vec<u8>,
+}
+
+impl HeadPrefix {
+    /// `server`: the `Server` field value; `None` sends no such field.
+    pub(crate) fn new(server: Option<&[u8]>) -> Self {
+        let mut server_line = Vec::new();
+        if let Some(server) = server {
+            server_line.extend_from_slice(b"server: ");
+            server_line.extend_from_slice(server);
+            server_line.extend_from_slice(b"\r\n");
+        }
+        let mut ok = b"HTTP/1.1 200 OK\r\n".to_vec();
+        ok.extend_from_slice(&server_line);
+        ok.extend_from_slice(b"date: ");
+        HeadPrefix { ok, server_line }
+    }
+}
+
 /// Appends the head of `res` to `out`.
 ///
-/// `date` is the preformatted IMF-fixdate; `server` the `Server` field value (None: no field).
-/// Fields that the server owns (`Content-Length`, `Transfer-Encoding`, `Date`, `Connection`) are taken from the
-/// arguments, never from the handler's headers, so a handler cannot desynchronise the framing.
+/// `date` is the preformatted IMF-fixdate; `prefix` holds the `Server` field. Fields that the server owns
+/// (`Content-Length`, `Transfer-Encoding`, `Date`, `Connection`) are taken from the arguments, never from the
+/// handler's headers, so a handler cannot desynchronise the framing. Each line after the date starts with the CRLF
+/// that ends the one before it, so constant pieces are copied together.
 pub(crate) fn encode_head(
     out: &mut Vec<u8>,
     res: &Response,
     framing: Framing,
     connection: ConnectionField,
-    date: &[u8],
-    server: Option<&[u8]>,
+    date: &[u8; DATE_LEN],
+    prefix: &HeadPrefix,
 ) {
-    status_line(res.status(), out);
-    if let Some(server) = server {
-        out.extend_from_slice(b"server: ");
-        out.extend_from_slice(server);
-        out.extend_from_slice(b"\r\n");
+    if res.status() == StatusCode::OK {
+        out.extend_from_slice(&prefix.ok);
+    } else {
+        status_line(res.status(), out);
+        out.extend_from_slice(&prefix.server_line);
+        out.extend_from_slice(b"date: ");
     }
-    out.extend_from_slice(b"date: ");
     out.extend_from_slice(date);
-    out.extend_from_slice(b"\r\n");
-    for (name, value) in res.headers() {
+    if let Some(value) = &res.content_type {
+        out.extend_from_slice(b"\r\ncontent-type: ");
+        out.extend_from_slice(value.as_bytes());
+    }
+    for (name, value) in &res.headers {
         if is_server_owned(name) {
             continue;
         }
+        out.extend_from_slice(b"\r\n");
         out.extend_from_slice(name.as_str().as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
     }
     match framing {
         Framing::NoBody | Framing::UntilClose => {}
         Framing::Length(n) => {
-            out.extend_from_slice(b"content-length: ");
+            out.extend_from_slice(b"\r\ncontent-length: ");
             out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-            out.extend_from_slice(b"\r\n");
         }
-        Framing::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+        Framing::Chunked => out.extend_from_slice(b"\r\ntransfer-encoding: chunked"),
     }
     match connection {
         ConnectionField::None => {}
-        ConnectionField::Close => out.extend_from_slice(b"connection: close\r\n"),
-        ConnectionField::KeepAlive => out.extend_from_slice(b"connection: keep-alive\r\n"),
+        ConnectionField::Close => out.extend_from_slice(b"\r\nconnection: close"),
+        ConnectionField::KeepAlive => out.extend_from_slice(b"\r\nconnection: keep-alive"),
     }
-    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(b"\r\n\r\n");
 }
 
 fn is_server_owned(name: &http::HeaderName) -> bool {
@@ -148,7 +178,7 @@ mod tests {
             framing,
             connection,
             b"Thu, 26 Nov 2026 10:00:00 GMT",
-            Some(b"micro_http"),
+            &HeadPrefix::new(Some(b"micro_http")),
         );
         String::from_utf8(out).unwrap()
     }

@@ -3,7 +3,7 @@
 mod encode;
 mod into_response;
 
-pub(crate) use encode::{encode_head, ConnectionField, Framing};
+pub(crate) use encode::{encode_head, ConnectionField, Framing, HeadPrefix};
 pub use into_response::{Html, IntoResponse, Redirect};
 
 use std::fmt;
