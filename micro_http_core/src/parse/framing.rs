@@ -31,118 +31,144 @@ pub(crate) fn semantics<'a>(
     fields: impl Iterator<Item = (&'a str, &'a [u8])>,
     http11: bool,
 ) -> Result<Semantics, HttpError> {
-    let mut content_length: Option<u64> = None;
-    let mut te_seen = false;
-    let mut chunked_count = 0u32;
-    let mut last_coding_chunked = false;
-    let mut other_codings = false;
-    let mut close = false;
-    let mut keep_alive_token = false;
-    let mut expect_continue = false;
-    let mut hosts = 0u32;
-
+    let mut fold = Fold::default();
     for (name, value) in fields {
-        if name.eq_ignore_ascii_case("content-length") {
-            // RFC 9112 §6.3 rule 5: a list of identical values may be taken as one; anything else is invalid.
-            for item in value.split(|&b| b == b',') {
-                let n = parse_length(trim_ows(item))?;
-                match content_length {
-                    Some(prev) if prev != n => {
-                        return Err(HttpError::bad_request("conflicting Content-Length values"))
-                    }
-                    _ => content_length = Some(n),
+        fold.field(name.as_bytes(), value)?;
+    }
+    fold.finish(http11)
+}
+
+/// The framing-relevant fields seen so far, fed one field at a time (name as received, value without the
+/// surrounding whitespace). The first error of [`field`](Fold::field) is final: feed no more fields after it.
+#[derive(Debug, Default)]
+pub(crate) struct Fold {
+    content_length: Option<u64>,
+    te_seen: bool,
+    chunked_count: u32,
+    last_coding_chunked: bool,
+    other_codings: bool,
+    close: bool,
+    keep_alive_token: bool,
+    expect_continue: bool,
+    hosts: u32,
+}
+
+impl Fold {
+    /// Takes one field into account.
+    pub(crate) fn field(&mut self, name: &[u8], value: &[u8]) -> Result<(), HttpError> {
+        // Most fields concern framing not at all: their name's length tells, before any comparison.
+        match name.len() {
+            4 if name.eq_ignore_ascii_case(b"host") => {
+                self.hosts += 1;
+                if !is_valid_host(value) {
+                    return Err(HttpError::bad_request("invalid Host header"));
                 }
             }
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            te_seen = true;
-            for item in value.split(|&b| b == b',') {
-                let coding = trim_ows(item);
-                if coding.is_empty() {
-                    continue; // RFC 9110 §5.6.1: empty list elements are ignored.
-                }
-                last_coding_chunked = coding.eq_ignore_ascii_case(b"chunked");
-                if last_coding_chunked {
-                    chunked_count += 1;
-                } else if !is_token(coding_name(coding)) {
-                    return Err(HttpError::bad_request("invalid Transfer-Encoding"));
+            6 if name.eq_ignore_ascii_case(b"expect") => {
+                if trim_ows(value).eq_ignore_ascii_case(b"100-continue") {
+                    self.expect_continue = true;
                 } else {
-                    other_codings = true;
+                    return Err(HttpError::new(
+                        StatusCode::EXPECTATION_FAILED,
+                        "only the expectation 100-continue is supported",
+                    ));
                 }
             }
-        } else if name.eq_ignore_ascii_case("connection") {
-            for item in value.split(|&b| b == b',') {
-                let opt = trim_ows(item);
-                if opt.eq_ignore_ascii_case(b"close") {
-                    close = true;
-                } else if opt.eq_ignore_ascii_case(b"keep-alive") {
-                    keep_alive_token = true;
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                for item in value.split(|&b| b == b',') {
+                    let opt = trim_ows(item);
+                    if opt.eq_ignore_ascii_case(b"close") {
+                        self.close = true;
+                    } else if opt.eq_ignore_ascii_case(b"keep-alive") {
+                        self.keep_alive_token = true;
+                    }
                 }
             }
-        } else if name.eq_ignore_ascii_case("expect") {
-            if trim_ows(value).eq_ignore_ascii_case(b"100-continue") {
-                expect_continue = true;
-            } else {
-                return Err(HttpError::new(
-                    StatusCode::EXPECTATION_FAILED,
-                    "only the expectation 100-continue is supported",
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                // RFC 9112 §6.3 rule 5: a list of identical values may be taken as one; anything else is invalid.
+                for item in value.split(|&b| b == b',') {
+                    let n = parse_length(trim_ows(item))?;
+                    match self.content_length {
+                        Some(prev) if prev != n => {
+                            return Err(HttpError::bad_request("conflicting Content-Length values"))
+                        }
+                        _ => self.content_length = Some(n),
+                    }
+                }
+            }
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                self.te_seen = true;
+                for item in value.split(|&b| b == b',') {
+                    let coding = trim_ows(item);
+                    if coding.is_empty() {
+                        continue; // RFC 9110 §5.6.1: empty list elements are ignored.
+                    }
+                    self.last_coding_chunked = coding.eq_ignore_ascii_case(b"chunked");
+                    if self.last_coding_chunked {
+                        self.chunked_count += 1;
+                    } else if !is_token(coding_name(coding)) {
+                        return Err(HttpError::bad_request("invalid Transfer-Encoding"));
+                    } else {
+                        self.other_codings = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// What the fields say, once all were seen.
+    pub(crate) fn finish(self, http11: bool) -> Result<Semantics, HttpError> {
+        // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request without Host or with more than one.
+        if self.hosts > 1 {
+            return Err(HttpError::bad_request("more than one Host header"));
+        }
+        if http11 && self.hosts == 0 {
+            return Err(HttpError::bad_request("missing Host header"));
+        }
+
+        let framing = if self.te_seen {
+            // RFC 9112 §6.1: TE in an HTTP/1.0 message means faulty framing; TE with CL is a smuggling attempt
+            // that we refuse (we MAY; closing is required either way, §6.3 rule 3).
+            if !http11 {
+                return Err(HttpError::bad_request(
+                    "Transfer-Encoding in an HTTP/1.0 request",
                 ));
             }
-        } else if name.eq_ignore_ascii_case("host") {
-            hosts += 1;
-            if !is_valid_host(value) {
-                return Err(HttpError::bad_request("invalid Host header"));
+            if self.content_length.is_some() {
+                return Err(HttpError::bad_request(
+                    "both Transfer-Encoding and Content-Length",
+                ));
             }
-        }
-    }
+            if self.chunked_count > 1 {
+                return Err(HttpError::bad_request("chunked applied more than once"));
+            }
+            if self.chunked_count == 0 || !self.last_coding_chunked || self.other_codings {
+                // RFC 9112 §6.1: a transfer coding we do not understand (we decode none but chunked) -> 501. A
+                // coding after `chunked` leaves the length undeterminable (§6.3 rule 4): refused the same way.
+                return Err(HttpError::new(
+                    StatusCode::NOT_IMPLEMENTED,
+                    "unsupported Transfer-Encoding: only chunked is implemented",
+                ));
+            }
+            BodyFraming::Chunked
+        } else {
+            match self.content_length {
+                Some(0) | None => BodyFraming::None,
+                Some(n) => BodyFraming::Length(n),
+            }
+        };
 
-    // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request without Host or with more than one.
-    if hosts > 1 {
-        return Err(HttpError::bad_request("more than one Host header"));
+        // RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
+        let keep_alive = !self.close && (http11 || self.keep_alive_token);
+        Ok(Semantics {
+            framing,
+            keep_alive,
+            // RFC 9110 §10.1.1: a 100-continue from an HTTP/1.0 client is ignored.
+            expect_continue: self.expect_continue && http11,
+        })
     }
-    if http11 && hosts == 0 {
-        return Err(HttpError::bad_request("missing Host header"));
-    }
-
-    let framing = if te_seen {
-        // RFC 9112 §6.1: TE in an HTTP/1.0 message means faulty framing; TE with CL is a smuggling attempt
-        // that we refuse (we MAY; closing is required either way, §6.3 rule 3).
-        if !http11 {
-            return Err(HttpError::bad_request(
-                "Transfer-Encoding in an HTTP/1.0 request",
-            ));
-        }
-        if content_length.is_some() {
-            return Err(HttpError::bad_request(
-                "both Transfer-Encoding and Content-Length",
-            ));
-        }
-        if chunked_count > 1 {
-            return Err(HttpError::bad_request("chunked applied more than once"));
-        }
-        if chunked_count == 0 || !last_coding_chunked || other_codings {
-            // RFC 9112 §6.1: a transfer coding we do not understand (we decode none but chunked) -> 501. A
-            // coding after `chunked` leaves the length undeterminable (§6.3 rule 4): refused the same way.
-            return Err(HttpError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "unsupported Transfer-Encoding: only chunked is implemented",
-            ));
-        }
-        BodyFraming::Chunked
-    } else {
-        match content_length {
-            Some(0) | None => BodyFraming::None,
-            Some(n) => BodyFraming::Length(n),
-        }
-    };
-
-    // RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
-    let keep_alive = !close && (http11 || keep_alive_token);
-    Ok(Semantics {
-        framing,
-        keep_alive,
-        // RFC 9110 §10.1.1: a 100-continue from an HTTP/1.0 client is ignored.
-        expect_continue: expect_continue && http11,
-    })
 }
 
 /// A transfer-coding's name, without parameters.

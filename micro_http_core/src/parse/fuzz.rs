@@ -15,6 +15,14 @@ pub fn heads(data: &[u8], splits: &[u8]) {
         max_headers: 16,
         ..Limits::default()
     };
+    // The request line is read by our own code: it must be read exactly as httparse reads it.
+    let start = data
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
+    super::line::assert_same_as_httparse(&data[start..]);
+    // So are the field lines: the whole head must be read as the httparse-based parser read it.
+    reference::assert_same(&data[start..], &limits);
     let whole = run(data, &[], &limits);
     let pieces = run(data, splits, &limits);
     assert_eq!(whole, pieces, "split feeding changed the result");
@@ -72,6 +80,107 @@ fn run(data: &[u8], splits: &[u8], limits: &Limits) -> Outcome {
     }
 }
 
+/// The head parser before the request line and the field lines were read by our own code: httparse for both,
+/// then the same checks. The parser in use must give the same answer on any bytes.
+pub(crate) mod reference {
+    use crate::config::Limits;
+    use crate::error::HttpError;
+    use crate::parse::{framing, map_httparse_error, parse_method, target, Version};
+    use http::{Method, StatusCode};
+
+    /// What the two parsers are compared on: the status of a refusal, or what a head says and its length.
+    pub(crate) type Answer = Result<Option<String>, u16>;
+
+    /// The answer of the parser in use.
+    pub(crate) fn current(head: &[u8], limits: &Limits) -> Answer {
+        match super::super::parse_head(head, limits) {
+            Ok(Some((p, len))) => Ok(Some(format!(
+                "{} {:?} {:?} {:?} {} {:?} {} {} {}",
+                p.method,
+                p.version,
+                p.path.map(|s| s.get(head).to_vec()),
+                p.query.map(|s| s.get(head).to_vec()),
+                p.asterisk,
+                p.sem.framing,
+                p.sem.keep_alive,
+                p.sem.expect_continue,
+                len
+            ))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.status().as_u16()),
+        }
+    }
+
+    /// The answer of the httparse-based parser.
+    pub(crate) fn previous(head: &[u8], limits: &Limits) -> Answer {
+        let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
+        let mut req = httparse::Request::new(&mut slots);
+        let len = match req.parse(head) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(e) => return Err(map_httparse_error(e, head).status().as_u16()),
+        };
+        let checked = (|| -> Result<String, HttpError> {
+            let method = parse_method(req.method.unwrap_or("").as_bytes())?;
+            let version = match req.version {
+                Some(0) => Version::Http10,
+                _ => Version::Http11,
+            };
+            let target = req.path.unwrap_or("").as_bytes();
+            if target.len() > limits.max_target_bytes {
+                return Err(HttpError::new(StatusCode::URI_TOO_LONG, "too long"));
+            }
+            let parts = target::split_target(target)?;
+            if parts.asterisk && method != Method::OPTIONS {
+                return Err(HttpError::bad_request("*"));
+            }
+            for h in req.headers.iter() {
+                if h.name.len() + h.value.len() + 2 > limits.max_header_line_bytes {
+                    return Err(HttpError::new(
+                        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        "field too large",
+                    ));
+                }
+                if h.value
+                    .iter()
+                    .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+                {
+                    return Err(HttpError::bad_request("control"));
+                }
+            }
+            let sem = framing::semantics(
+                req.headers.iter().map(|h| (h.name, h.value)),
+                version == Version::Http11,
+            )?;
+            let part = |(a, b): (usize, usize)| target[a..b].to_vec();
+            let path = (!parts.asterisk && !parts.empty_path).then(|| part(parts.path));
+            Ok(format!(
+                "{} {:?} {:?} {:?} {} {:?} {} {} {}",
+                method,
+                version,
+                path,
+                parts.query.map(part),
+                parts.asterisk,
+                sem.framing,
+                sem.keep_alive,
+                sem.expect_continue,
+                len
+            ))
+        })();
+        checked.map(Some).map_err(|e| e.status().as_u16())
+    }
+
+    /// Panics unless both parsers give `head` the same answer (`head` must not start with an empty line).
+    pub(crate) fn assert_same(head: &[u8], limits: &Limits) {
+        assert_eq!(
+            current(head, limits),
+            previous(head, limits),
+            "head {:?}",
+            String::from_utf8_lossy(head)
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::heads;
@@ -82,6 +191,70 @@ mod tests {
     fn long_method_gets_the_same_answer_whole_and_in_pieces() {
         let data = format!("{} / HTTP/1.1\r\nHost: a\r\n\r\n", "M".repeat(1089));
         heads(data.as_bytes(), &[255, 255, 255, 255, 64]);
+    }
+
+    /// The head parser in use against the httparse-based one it replaced, on heads near the edges.
+    #[test]
+    fn reads_heads_as_the_httparse_parser_did() {
+        use super::reference::assert_same;
+        use crate::config::Limits;
+        let limits = Limits {
+            max_headers: 4,
+            max_header_line_bytes: 40,
+            max_target_bytes: 64,
+            ..Limits::default()
+        };
+        let cases: &[&[u8]] = &[
+            b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+            b"GET / HTTP/1.1\nHost: h\n\n",
+            b"GET / HTTP/1.1\r\nHost:h\r\nA:\r\nB: \t \r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nD:\x01\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4",
+            b"GET / HTTP/1.1\r\nHost: h\r\nLong: 0123456789012345678901234567890123456789\r\nX(: y\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: h\r\nLong: 0123456789012345678901234567890123456789\r\n\r\n",
+            b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\nHost: h\r\n\r\n",
+            b"GET / HTTP/1.1\r\nContent-Length: 1\r\nLong: 0123456789012345678901234567890123456789\r\n\r\n",
+            b"GET /\x80 HTTP/1.1\r\nHost: h\r\nA: \r\n",
+            b"GET * HTTP/1.1\r\nHost: h\r\nContent-Length: x\r\n\r\n",
+            b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: h\r\n X: y\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\x7f\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: h\r\n\rX",
+            b"GET / HTTP/1.1\r\nHost: h\r\nA",
+            b"GET / HTTP/1.1\r\nHost: h\r\nA:",
+            b"GET / HTTP/1.1\r\nHost: h\r\nA: b\r",
+            b"GET / HTTP/1.0\r\nConnection: keep-alive\r\nExpect: 100-continue\r\n\r\n",
+        ];
+        for head in cases {
+            for end in 0..=head.len() {
+                assert_same(&head[..end], &limits);
+            }
+            assert_same(head, &Limits::default());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn heads_from_near_misses_are_read_as_the_httparse_parser_did(
+            lines in proptest::collection::vec(
+                "(Host|Content-Length|Transfer-Encoding|Connection|Expect|X-A|X\\(|)(:| :|)( |\t|)(h|5|chunked|close|100-continue|a b|\x01|\x7f|\u{e9}|)( |)(\r\n|\n|\r|)",
+                0..6,
+            ),
+            end in "(\r\n|\n|\r|)",
+        ) {
+            let mut head = String::from("POST /p?q HTTP/1.1\r\n");
+            for l in &lines {
+                head.push_str(l);
+            }
+            head.push_str(&end);
+            let limits = crate::config::Limits { max_headers: 3, max_header_line_bytes: 24, ..Default::default() };
+            super::reference::assert_same(head.as_bytes(), &limits);
+        }
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Parsing requests: the head with `httparse`, then the strict checks that decide framing and persistence.
 
 pub mod chunked;
+mod fields;
 mod framing;
 #[doc(hidden)]
 pub mod fuzz;
+mod line;
 mod target;
 
 pub use framing::BodyFraming;
@@ -45,9 +47,6 @@ pub(crate) struct RequestHead {
 pub(crate) struct HeadParser {
     scanned: usize,
 }
-
-/// The stack room for header slots; more than this many allowed headers use a heap array.
-const STACK_HEADERS: usize = 128;
 
 impl HeadParser {
     /// Parses a request head from the front of `buf`.
@@ -191,31 +190,23 @@ impl Parsed {
 /// Parses the head at the front of `head` and checks it: `Ok(None)` if it is incomplete, else the head and its
 /// length.
 fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, HttpError> {
-    // Uninitialised slots: initialising 128 of them costs more than parsing a typical head.
-    let mut stack =
-        [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; STACK_HEADERS];
-    let mut heap;
-    let slots: &mut [std::mem::MaybeUninit<httparse::Header<'_>>] =
-        if limits.max_headers <= STACK_HEADERS {
-            &mut stack[..limits.max_headers]
-        } else {
-            heap = Vec::with_capacity(limits.max_headers);
-            heap.resize_with(limits.max_headers, std::mem::MaybeUninit::uninit);
-            &mut heap
-        };
-    let mut req = httparse::Request::new(&mut []);
-    let len = match req.parse_with_uninit_headers(head, slots) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return Ok(None),
+    let line = match line::request_line(head) {
+        Ok(Some(line)) => line,
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(map_httparse_error(e, head)),
+    };
+    let fields = match fields::read_fields(&head[line.len..], limits) {
+        Ok(Some(fields)) => fields,
+        Ok(None) => return Ok(None),
         Err(e) => return Err(map_httparse_error(e, head)),
     };
 
-    let method = parse_method(req.method.unwrap_or(""))?;
-    let version = match req.version {
-        Some(0) => Version::Http10,
+    let method = parse_method(line.method)?;
+    let version = match line.minor {
+        0 => Version::Http10,
         _ => Version::Http11,
     };
-    let target = req.path.unwrap_or("").as_bytes();
+    let target = line.target;
     if target.len() > limits.max_target_bytes {
         return Err(HttpError::new(
             StatusCode::URI_TOO_LONG,
@@ -231,28 +222,7 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, H
         start: (target_at + a) as u32,
         len: (b - a) as u32,
     };
-
-    // Where each field lies is not kept: `Headers` finds the fields again on first use (see headers.rs).
-    for h in req.headers.iter() {
-        if h.name.len() + h.value.len() + 2 > limits.max_header_line_bytes {
-            return Err(HttpError::new(
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                "header field too large",
-            ));
-        }
-        // httparse lets obs-text and bare CR through in values on some paths; RFC 9110 §5.5 forbids CR, LF and
-        // NUL outright, and other controls but HTAB are refused here too.
-        if h.value
-            .iter()
-            .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
-        {
-            return Err(HttpError::bad_request("invalid character in header value"));
-        }
-    }
-    let sem = framing::semantics(
-        req.headers.iter().map(|h| (h.name, h.value)),
-        version == Version::Http11,
-    )?;
+    let sem = fields.outcome?.finish(version == Version::Http11)?;
     let path = (!parts.asterisk && !parts.empty_path).then(|| span(parts.path));
     let query = parts.query.map(span);
     Ok(Some((
@@ -264,7 +234,7 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, H
             asterisk: parts.asterisk,
             sem,
         },
-        len,
+        line.len + fields.len,
     )))
 }
 
@@ -290,20 +260,19 @@ pub(crate) fn httparse_field_spans(head: &[u8]) -> Vec<FieldSpan> {
     }
 }
 
-fn parse_method(m: &str) -> Result<Method, HttpError> {
-    // Standard methods are matched without allocating; httparse already checked the token syntax.
+fn parse_method(m: &[u8]) -> Result<Method, HttpError> {
+    // Standard methods are matched without allocating; the request line was checked to be a token.
     Ok(match m {
-        "GET" => Method::GET,
-        "POST" => Method::POST,
-        "HEAD" => Method::HEAD,
-        "PUT" => Method::PUT,
-        "DELETE" => Method::DELETE,
-        "PATCH" => Method::PATCH,
-        "OPTIONS" => Method::OPTIONS,
-        "TRACE" => Method::TRACE,
-        "CONNECT" => Method::CONNECT,
-        other => Method::from_bytes(other.as_bytes())
-            .map_err(|_| HttpError::bad_request("invalid method"))?,
+        b"GET" => Method::GET,
+        b"POST" => Method::POST,
+        b"HEAD" => Method::HEAD,
+        b"PUT" => Method::PUT,
+        b"DELETE" => Method::DELETE,
+        b"PATCH" => Method::PATCH,
+        b"OPTIONS" => Method::OPTIONS,
+        b"TRACE" => Method::TRACE,
+        b"CONNECT" => Method::CONNECT,
+        other => Method::from_bytes(other).map_err(|_| HttpError::bad_request("invalid method"))?,
     })
 }
 
@@ -459,6 +428,47 @@ mod tests {
         assert_eq!(parse_with(big_field.as_bytes(), &limits).err(), Some(431));
         let big_head = format!("GET / HTTP/1.1\r\nHost: h\r\nA: {}", "x".repeat(1000));
         assert_eq!(parse_with(big_head.as_bytes(), &limits).err(), Some(431));
+    }
+
+    /// Field counts around the limit; the head is the same whatever the number of fields.
+    #[test]
+    fn field_counts_up_to_the_limit() {
+        let head = |n: usize| {
+            let mut h = String::from("GET / HTTP/1.1\r\nHost: h\r\n");
+            for i in 1..n {
+                h.push_str(&format!("X-{i}: {i}\r\n"));
+            }
+            h + "\r\n"
+        };
+        for n in [2, 23, 24, 25, 100] {
+            let h = ok(&head(n));
+            assert_eq!(h.headers.len(), n);
+            assert_eq!(
+                h.headers.get(&format!("x-{}", n - 1)),
+                Some((n - 1).to_string().as_str())
+            );
+        }
+        assert_eq!(parse(head(101).as_bytes()).err(), Some(431));
+        let limits = |max_headers| Limits {
+            max_headers,
+            ..Limits::default()
+        };
+        assert!(parse_with(head(30).as_bytes(), &limits(30))
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            parse_with(head(31).as_bytes(), &limits(30)).err(),
+            Some(431)
+        );
+        assert_eq!(
+            parse_with(head(11).as_bytes(), &limits(10)).err(),
+            Some(431)
+        );
+        // Incomplete with more fields than stack slots: wait for the rest.
+        let partial = head(40);
+        assert!(parse(&partial.as_bytes()[..partial.len() - 2])
+            .unwrap()
+            .is_none());
     }
 
     #[test]
