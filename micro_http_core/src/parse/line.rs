@@ -119,13 +119,14 @@ pub(crate) fn request_line(buf: &[u8]) -> Result<Option<RequestLine<'_>>, httpar
     }))
 }
 
+/// Method, target and minor version of a request line, owned: what the two readers are compared on.
+pub(crate) type OwnedLine = (Vec<u8>, Vec<u8>, u8);
+
 /// What httparse's request parser makes of the request line at the front of `buf`, in the terms of
 /// [`request_line`]: the oracle of the tests and the head_parser fuzz target. A valid line ends at the first LF, so
 /// httparse is given `buf` up to it and an empty field section, and answers about the line alone.
 #[doc(hidden)]
-pub(crate) fn httparse_request_line(
-    buf: &[u8],
-) -> Result<Option<(Vec<u8>, Vec<u8>, u8)>, httparse::Error> {
+pub(crate) fn httparse_request_line(buf: &[u8]) -> Result<Option<OwnedLine>, httparse::Error> {
     let input = match buf.iter().position(|&b| b == b'\n') {
         Some(lf) => [&buf[..=lf], b"\r\n"].concat(),
         None => buf.to_vec(),
