@@ -7,39 +7,10 @@
 //! (BENCHMARKS.md). Nothing is kept per field: `Headers` finds them again on first use. The unit tests and the
 //! head_parser fuzz target compare whole heads with the httparse-based parser this replaced (`fuzz::reference`).
 
-use super::framing::Fold;
+use super::framing::{Fold, TOKEN as NAME};
 use crate::config::Limits;
 use crate::error::HttpError;
 use http::StatusCode;
-
-/// `tchar` (RFC 9110 §5.6.2): httparse's `TOKEN_MAP`, for field names.
-const NAME: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
-        b += 1;
-    }
-    t
-};
 
 /// Field value bytes, httparse's `HEADER_VALUE_MAP`: HTAB, SP, visible ASCII, obs-text. No other control, no DEL,
 /// so a bare CR or a NUL in a value ends it and is refused.

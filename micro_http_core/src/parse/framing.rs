@@ -214,7 +214,8 @@ const fn class(extra: &[u8]) -> [bool; 256] {
     t
 }
 
-const TOKEN: [bool; 256] = class(b"!#$%&'*+-.^_`|~");
+/// `tchar` (RFC 9110 §5.6.2), the same set as httparse's `TOKEN_MAP`: methods, field names, codings.
+pub(crate) const TOKEN: [bool; 256] = class(b"!#$%&'*+-.^_`|~");
 const HOST: [bool; 256] = class(b"-._~!$&'()*+,;=%:[]");
 
 /// RFC 9110 §5.6.2 token.

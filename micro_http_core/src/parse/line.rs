@@ -1,8 +1,10 @@
 //! The request line (RFC 9112 §3), read exactly as httparse's request parser reads it with its default
 //! configuration, errors included, but without what it costs on the short lines real clients send: httparse spent
 //! ~470 instructions on `GET /plaintext HTTP/1.1` (SIMD dispatch, a UTF-8 pass over the target), this ~100
-//! (`cost.sh`, BENCHMARKS.md). The field lines after it are still httparse's. `tests` and the head_parser fuzz
-//! target compare the two on arbitrary bytes.
+//! (`cost.sh`, BENCHMARKS.md). The field lines after it are read by `fields.rs`. `tests` and the head_parser
+//! fuzz target compare this reader with httparse on arbitrary bytes.
+
+use super::framing::TOKEN;
 
 /// A complete request line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,35 +18,6 @@ pub(crate) struct RequestLine<'a> {
     /// Its length, line ending included.
     pub(crate) len: usize,
 }
-
-/// `tchar` (RFC 9110 §5.6.2), as httparse's `TOKEN_MAP`.
-const TOKEN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
-        b += 1;
-    }
-    t
-};
 
 /// Reads the request line at the front of `buf` (after any empty lines were skipped). `Ok(None)`: `buf` ends
 /// before the line does and nothing seen so far is wrong.
