@@ -7,12 +7,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub(crate) const DATE_LEN: usize = 29;
 
 struct Cached {
-    second: u64,
+    /// The second `text` shows, as the instants it is right for: `[from, until)`. Comparing the clock with them
+    /// is cheaper than turning it into seconds since the epoch on every response.
+    from: SystemTime,
+    until: SystemTime,
     text: [u8; DATE_LEN],
 }
 
 thread_local! {
-    static CACHE: RefCell<Cached> = const { RefCell::new(Cached { second: u64::MAX, text: [b' '; DATE_LEN] }) };
+    static CACHE: RefCell<Cached> = const {
+        RefCell::new(Cached { from: UNIX_EPOCH, until: UNIX_EPOCH, text: [b' '; DATE_LEN] })
+    };
 }
 
 /// Calls `f` with the current date, formatted. Reading the clock is a vDSO call; formatting happens only when the
@@ -21,17 +26,20 @@ thread_local! {
 pub(crate) fn with_date<R>(read_clock: bool, f: impl FnOnce(&[u8; DATE_LEN]) -> R) -> R {
     CACHE.with(|cell| {
         let mut cached = cell.borrow_mut();
-        if read_clock || cached.second == u64::MAX {
-            let second = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or(Duration::ZERO)
-                .as_secs();
-            if cached.second != second {
-                let text = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(second));
+        if read_clock || cached.until == UNIX_EPOCH {
+            let now = SystemTime::now();
+            if now < cached.from || now >= cached.until {
+                let second = now
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or(Duration::ZERO)
+                    .as_secs();
+                let from = UNIX_EPOCH + Duration::from_secs(second);
+                let text = httpdate::fmt_http_date(from);
                 let bytes = text.as_bytes();
                 if bytes.len() == DATE_LEN {
                     cached.text.copy_from_slice(bytes);
-                    cached.second = second;
+                    cached.from = from;
+                    cached.until = from + Duration::from_secs(1);
                 }
             }
         }
