@@ -2,6 +2,7 @@
 //!
 //! Where each field lies is worked out on first use, not while parsing: a handler that never looks at a header
 //! costs no allocation for them (a `Vec` of spans, allocated and freed, was ~170 instructions of every request).
+//! They are found by the same reader that checked them (`parse/fields.rs`).
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -119,34 +120,32 @@ impl Headers {
     }
 }
 
-/// Where the name and value of each field line of `head` lie, as httparse reports them: the name is what precedes
-/// the colon; the value is the rest of the line without leading and trailing spaces and tabs. Only for a head the
-/// parser accepted (no obs-fold, no space before a colon, no CR or other control in a value), where these simple
-/// rules give exactly httparse's spans (checked against it by unit tests and the head_parser fuzz target).
+/// Where the name and value of each field line of `head` lie: read again by the parser's own field reader,
+/// with no limits (the head was accepted under the server's). Empty values are empty spans at 0.
 pub(crate) fn field_spans(head: &[u8]) -> Vec<FieldSpan> {
     let mut spans = Vec::new();
-    let mut lines = head.split(|&b| b == b'\n').skip(1); // the request line
-    for line in &mut lines {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            break; // the blank line that ends the head
+    let Some(line_end) = head.iter().position(|&b| b == b'\n') else {
+        return spans;
+    };
+    let unlimited = crate::config::Limits {
+        max_headers: usize::MAX,
+        max_header_line_bytes: usize::MAX,
+        ..Default::default()
+    };
+    let span = |part: &[u8]| {
+        if part.is_empty() {
+            Span::default()
+        } else {
+            Span::of(head, part)
         }
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
-            break;
-        };
-        let name = &line[..colon];
-        let value = &line[colon + 1..];
-        let start = value.iter().position(|&b| b != b' ' && b != b'\t');
-        let end = value.iter().rposition(|&b| b != b' ' && b != b'\t');
-        let value = match (start, end) {
-            (Some(a), Some(b)) => Span::of(head, &value[a..=b]),
-            _ => Span::default(),
-        };
+    };
+    let _ = crate::parse::read_fields(&head[line_end + 1..], &unlimited, |name, value| {
         spans.push(FieldSpan {
-            name: Span::of(head, name),
-            value,
+            name: span(name),
+            value: span(value),
         });
-    }
+        Ok(())
+    });
     spans
 }
 

@@ -1,13 +1,14 @@
 //! The field lines of a request head (RFC 9112 §5), read in one pass: each line is accepted or refused exactly
 //! as httparse's request parser does it with its default configuration (same bytes, same errors, same order, so
-//! `map_httparse_error` words them), the field limits are applied, and the framing fields are folded.
+//! `map_httparse_error` words them), the field limits are applied, and each field is shown to a visitor: the
+//! framing fold while parsing, the span collector of `Headers` later.
 //!
 //! Why not httparse here: it needs a slot per field to fill, and on the short heads real clients send it cost
 //! ~400 instructions for one `Host` field plus ~100 to initialise the slots, where this pass costs ~150
 //! (BENCHMARKS.md). Nothing is kept per field: `Headers` finds them again on first use. The unit tests and the
 //! head_parser fuzz target compare whole heads with the httparse-based parser this replaced (`fuzz::reference`).
 
-use super::framing::{Fold, TOKEN as NAME};
+use super::framing::TOKEN as NAME;
 use crate::config::Limits;
 use crate::error::HttpError;
 use http::StatusCode;
@@ -29,19 +30,23 @@ const VALUE: [bool; 256] = {
 pub(crate) struct Fields {
     /// Its length, the blank line that ends the head included.
     pub(crate) len: usize,
-    /// The framing fields folded, or the first field refused by a limit or by the framing rules: judged after the
-    /// request-target (as when httparse read the head and these checks came after).
-    pub(crate) outcome: Result<Fold, HttpError>,
+    /// The first field refused by a limit, else the first error of the visitor: judged after the request-target
+    /// (as when httparse read the head and these checks came after).
+    pub(crate) outcome: Result<(), HttpError>,
 }
 
-/// Reads the field lines at the front of `buf` up to the blank line that ends the head. `Ok(None)`: `buf` ends
-/// first and nothing seen so far is wrong. `Err`: what httparse would have answered.
-pub(crate) fn read_fields(buf: &[u8], limits: &Limits) -> Result<Option<Fields>, httparse::Error> {
+/// Reads the field lines at the front of `buf` up to the blank line that ends the head, showing each field to
+/// `visit` (name as received, value without the surrounding whitespace; both slices of `buf`) until it refuses
+/// one. `Ok(None)`: `buf` ends first and nothing seen so far is wrong. `Err`: what httparse would have answered.
+pub(crate) fn read_fields(
+    buf: &[u8],
+    limits: &Limits,
+    mut visit: impl FnMut(&[u8], &[u8]) -> Result<(), HttpError>,
+) -> Result<Option<Fields>, httparse::Error> {
     let mut i = 0;
     let mut count = 0usize;
     let mut refused: Option<HttpError> = None;
-    let mut fold = Fold::default();
-    let mut fold_error: Option<HttpError> = None;
+    let mut visit_error: Option<HttpError> = None;
     loop {
         // A line ending here ends the head.
         let Some(&first) = buf.get(i) else {
@@ -57,9 +62,9 @@ pub(crate) fn read_fields(buf: &[u8], limits: &Limits) -> Result<Option<Fields>,
             _ => None,
         };
         if let Some(len) = end {
-            let outcome = match (refused, fold_error) {
+            let outcome = match (refused, visit_error) {
                 (Some(e), _) | (None, Some(e)) => Err(e),
-                (None, None) => Ok(fold),
+                (None, None) => Ok(()),
             };
             return Ok(Some(Fields { len, outcome }));
         }
@@ -118,9 +123,9 @@ pub(crate) fn read_fields(buf: &[u8], limits: &Limits) -> Result<Option<Fields>,
                 "header field too large",
             ));
         }
-        if fold_error.is_none() {
-            if let Err(e) = fold.field(name, value) {
-                fold_error = Some(e);
+        if visit_error.is_none() {
+            if let Err(e) = visit(name, value) {
+                visit_error = Some(e);
             }
         }
     }

@@ -8,6 +8,7 @@ pub mod fuzz;
 mod line;
 mod target;
 
+pub(crate) use fields::read_fields;
 pub use framing::BodyFraming;
 
 use bytes::{Bytes, BytesMut};
@@ -195,7 +196,8 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, H
         Ok(None) => return Ok(None),
         Err(e) => return Err(map_httparse_error(e, head)),
     };
-    let fields = match fields::read_fields(&head[line.len..], limits) {
+    let mut fold = framing::Fold::default();
+    let fields = match fields::read_fields(&head[line.len..], limits, |n, v| fold.field(n, v)) {
         Ok(Some(fields)) => fields,
         Ok(None) => return Ok(None),
         Err(e) => return Err(map_httparse_error(e, head)),
@@ -222,7 +224,8 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, H
         start: (target_at + a) as u32,
         len: (b - a) as u32,
     };
-    let sem = fields.outcome?.finish(version == Version::Http11)?;
+    fields.outcome?;
+    let sem = fold.finish(version == Version::Http11)?;
     let path = (!parts.asterisk && !parts.empty_path).then(|| span(parts.path));
     let query = parts.query.map(span);
     Ok(Some((
