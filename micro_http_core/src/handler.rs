@@ -12,9 +12,9 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// What calling a handler gives: the response itself, or a future of it.
 ///
-/// A handler whose body cannot suspend (no `.await` in it, no argument that reads the body) is run by the route
-/// attribute's generated code as it is called: its response comes back at once, with no future to allocate.
-/// Every other handler gives a boxed future.
+/// A handler whose body cannot suspend (no `.await` in it, no macro that could expand to one) and that takes only
+/// path parameters is run by the route attribute's generated code as it is called: its response comes back at
+/// once, with no future to allocate. Every other handler gives a boxed future.
 pub enum Handled {
     /// The handler has run; this is its response.
     Ready(Response),

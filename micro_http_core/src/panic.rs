@@ -15,11 +15,16 @@ use crate::response::Response;
 /// Calls `handler`; a panic while it runs (a handler that answers at once runs entirely here) becomes a 500.
 pub(crate) fn call(handler: &Handler, req: Request) -> Handled {
     // Nothing of the handler is used after a panic: only the 500 is.
-    match catch_unwind(AssertUnwindSafe(|| handler(req))) {
-        Ok(handled) => handled,
+    caught(|| handler(req), Handled::Ready)
+}
+
+/// Runs `f`; if it panics, logs the panic and gives `on_panic` of a 500 instead.
+fn caught<T>(f: impl FnOnce() -> T, on_panic: impl FnOnce(Response) -> T) -> T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => v,
         Err(payload) => {
             tracing::error!(panic = %panic_message(&payload), "handler panicked; answering 500");
-            Handled::Ready(internal_error())
+            on_panic(internal_error())
         }
     }
 }
@@ -41,13 +46,7 @@ impl Future for CatchPanic {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         // The future is dropped after a panic, never polled again, so its possibly broken state is never seen:
         // that is what makes the AssertUnwindSafe sound.
-        match catch_unwind(AssertUnwindSafe(|| self.inner.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(payload) => {
-                tracing::error!(panic = %panic_message(&payload), "handler panicked; answering 500");
-                Poll::Ready(internal_error())
-            }
-        }
+        caught(|| self.inner.as_mut().poll(cx), Poll::Ready)
     }
 }
 

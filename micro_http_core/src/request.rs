@@ -126,12 +126,8 @@ impl Request {
 
     /// The path as sent (still percent-encoded), without the query; `*` for `OPTIONS *`.
     pub fn path(&self) -> &str {
-        match self.path {
-            // The parser admits only visible ASCII in the target, so this is always valid UTF-8.
-            Some(span) => std::str::from_utf8(span.get(self.headers.buf())).unwrap_or("/"),
-            None if self.asterisk => "*",
-            None => "/",
-        }
+        // The parser admits only visible ASCII in the target, so this is always valid UTF-8.
+        std::str::from_utf8(self.path_bytes()).unwrap_or("/")
     }
 
     /// The bytes of [`path`](Self::path), without the UTF-8 check.

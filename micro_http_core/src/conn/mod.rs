@@ -335,10 +335,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         first: bool,
     ) -> Result<Result<crate::parse::RequestHead, HttpError>, Stop> {
         // A head already buffered (pipelining, or the rest of the last read) costs no clock read and no timer.
-        match self.parser.parse(&mut self.rbuf, &self.service.limits) {
-            Ok(Some(head)) => return Ok(Ok(head)),
-            Ok(None) => {}
-            Err(e) => return Ok(Err(e)),
+        if let Some(head) = self.buffered_head() {
+            return Ok(head);
         }
         let (head_timeout, idle_timeout, shed_after) = {
             let l = &self.service.limits;
@@ -419,12 +417,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     }
                 }
             }
-            match self.parser.parse(&mut self.rbuf, &self.service.limits) {
-                Ok(Some(head)) => return Ok(Ok(head)),
-                Ok(None) => {}
-                Err(e) => return Ok(Err(e)),
+            if let Some(head) = self.buffered_head() {
+                return Ok(head);
             }
         }
+    }
+
+    /// A complete head at the front of the read buffer (or the refusal of one); `None` until more bytes come.
+    fn buffered_head(&mut self) -> Option<Result<crate::parse::RequestHead, HttpError>> {
+        self.parser
+            .parse(&mut self.rbuf, &self.service.limits)
+            .transpose()
     }
 
     /// Gives the buffers of an idle connection back (nothing is buffered: `read_head` checked). The next read

@@ -1,4 +1,5 @@
-//! Parsing requests: the head with `httparse`, then the strict checks that decide framing and persistence.
+//! Parsing requests: the request line (`line.rs`) and field lines (`fields.rs`), read as httparse reads them,
+//! then the strict checks that decide framing and persistence.
 
 pub mod chunked;
 mod fields;
@@ -467,7 +468,7 @@ mod tests {
             parse_with(head(11).as_bytes(), &limits(10)).err(),
             Some(431)
         );
-        // Incomplete with more fields than stack slots: wait for the rest.
+        // Incomplete, with many fields already read: wait for the rest.
         let partial = head(40);
         assert!(parse(&partial.as_bytes()[..partial.len() - 2])
             .unwrap()
