@@ -58,13 +58,13 @@ impl Fold {
     pub(crate) fn field(&mut self, name: &[u8], value: &[u8]) -> Result<(), HttpError> {
         // Most fields concern framing not at all: their name's length tells, before any comparison.
         match name.len() {
-            4 if name.eq_ignore_ascii_case(b"host") => {
+            4 if is_name(name, b"host") => {
                 self.hosts += 1;
                 if !is_valid_host(value) {
                     return Err(HttpError::bad_request("invalid Host header"));
                 }
             }
-            6 if name.eq_ignore_ascii_case(b"expect") => {
+            6 if is_name(name, b"expect") => {
                 if trim_ows(value).eq_ignore_ascii_case(b"100-continue") {
                     self.expect_continue = true;
                 } else {
@@ -74,7 +74,7 @@ impl Fold {
                     ));
                 }
             }
-            10 if name.eq_ignore_ascii_case(b"connection") => {
+            10 if is_name(name, b"connection") => {
                 for item in value.split(|&b| b == b',') {
                     let opt = trim_ows(item);
                     if opt.eq_ignore_ascii_case(b"close") {
@@ -84,7 +84,7 @@ impl Fold {
                     }
                 }
             }
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
+            14 if is_name(name, b"content-length") => {
                 // RFC 9112 §6.3 rule 5: a list of identical values may be taken as one; anything else is invalid.
                 for item in value.split(|&b| b == b',') {
                     let n = parse_length(trim_ows(item))?;
@@ -96,7 +96,7 @@ impl Fold {
                     }
                 }
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+            17 if is_name(name, b"transfer-encoding") => {
                 self.te_seen = true;
                 for item in value.split(|&b| b == b',') {
                     let coding = trim_ows(item);
@@ -218,6 +218,21 @@ const fn class(extra: &[u8]) -> [bool; 256] {
 pub(crate) const TOKEN: [bool; 256] = class(b"!#$%&'*+-.^_`|~");
 const HOST: [bool; 256] = class(b"-._~!$&'()*+,;=%:[]");
 
+/// `name` is `lower` but for the case of its letters (`lower`: lowercase letters and `-`). The letters are
+/// folded by setting bit 5, the other bytes compared as they are, so it compiles to a few word compares where
+/// `eq_ignore_ascii_case` folds both sides byte by byte.
+fn is_name<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
+    let Ok(name) = <&[u8; N]>::try_from(name) else {
+        return false;
+    };
+    let mut same = true;
+    for (&a, &b) in name.iter().zip(lower) {
+        let fold = if b.is_ascii_lowercase() { 0x20 } else { 0 };
+        same &= a | fold == b;
+    }
+    same
+}
+
 /// RFC 9110 §5.6.2 token.
 pub(crate) fn is_token(v: &[u8]) -> bool {
     !v.is_empty() && v.iter().all(|&b| TOKEN[usize::from(b)])
@@ -240,6 +255,36 @@ mod tests {
     }
 
     const HOST: (&str, &str) = ("Host", "example.com");
+
+    #[test]
+    fn names_compare_as_eq_ignore_ascii_case_does() {
+        // Byte by byte: every byte at every position, against the std comparison.
+        for lower in [
+            &b"content-length"[..],
+            b"transfer-encoding",
+            b"host",
+            b"connection",
+            b"expect",
+        ] {
+            for at in 0..lower.len() {
+                for b in 0..=255u8 {
+                    let mut name = lower.to_vec();
+                    name[at] = b;
+                    let ours = match lower.len() {
+                        14 => is_name(&name, b"content-length"),
+                        17 => is_name(&name, b"transfer-encoding"),
+                        4 => is_name(&name, b"host"),
+                        10 => is_name(&name, b"connection"),
+                        _ => is_name(&name, b"expect"),
+                    };
+                    assert_eq!(ours, name.eq_ignore_ascii_case(lower), "{name:?}");
+                }
+            }
+        }
+        assert!(!is_name(b"hos", b"host"));
+        assert!(!is_name(b"hostt", b"host"));
+        assert!(is_name(b"HoSt", b"host"));
+    }
 
     #[test]
     fn content_length() {

@@ -130,7 +130,7 @@ pub(crate) mod reference {
             if target.len() > limits.max_target_bytes {
                 return Err(HttpError::new(StatusCode::URI_TOO_LONG, "too long"));
             }
-            let parts = target::split_target(target)?;
+            let parts = target::split_target(target, target::Scan::of(target))?;
             if parts.asterisk && method != Method::OPTIONS {
                 return Err(HttpError::bad_request("*"));
             }

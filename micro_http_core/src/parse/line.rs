@@ -5,6 +5,30 @@
 //! fuzz target compare this reader with httparse on arbitrary bytes.
 
 use super::framing::TOKEN;
+use super::target::Scan;
+
+/// Request-target bytes by what the reader does with them: most are [`PLAIN`].
+const PLAIN: u8 = 0;
+/// Ends the target: SP, other controls, DEL.
+const END: u8 = 1;
+const QUERY: u8 = 2;
+const HASH: u8 = 3;
+const NON_ASCII: u8 = 4;
+const TARGET: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b'?' => QUERY,
+            b'#' => HASH,
+            0x21..=0x7e => PLAIN,
+            0x80..=0xff => NON_ASCII,
+            _ => END,
+        };
+        b += 1;
+    }
+    t
+};
 
 /// A complete request line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +37,8 @@ pub(crate) struct RequestLine<'a> {
     pub(crate) method: &'a [u8],
     /// Non-empty: visible ASCII and valid UTF-8 beyond it (httparse's rule; the target checks refuse the latter).
     pub(crate) target: &'a [u8],
+    /// What the target checks need to know of `target`: the same as `Scan::of(target)`.
+    pub(crate) scan: Scan,
     /// `0` for HTTP/1.0, `1` for HTTP/1.1.
     pub(crate) minor: u8,
     /// Its length, line ending included.
@@ -37,18 +63,29 @@ pub(crate) fn request_line(buf: &[u8]) -> Result<Option<RequestLine<'_>>, httpar
         i += 1;
     }
     let method = &buf[..i];
-    // request-target SP: any byte from `!` up but DEL (httparse's URI_MAP), then UTF-8 if beyond ASCII
+    // request-target SP: any byte from `!` up but DEL (httparse's URI_MAP), then UTF-8 if beyond ASCII. The pass
+    // also notes what the target checks need (`Scan`), so they read no byte again.
     let start = i + 1;
     let mut j = start;
-    let mut ascii = true;
+    let mut beyond_ascii = false;
+    let mut hash = false;
+    let mut query_at = None;
     loop {
         let Some(&b) = buf.get(j) else {
             return Ok(None);
         };
-        match b {
-            0x21..=0x7e => {}
-            0x80..=0xff => ascii = false,
-            _ => break,
+        let class = TARGET[usize::from(b)];
+        if class != PLAIN {
+            match class {
+                END => break,
+                QUERY => {
+                    if query_at.is_none() {
+                        query_at = Some(j - start);
+                    }
+                }
+                HASH => hash = true,
+                _ => beyond_ascii = true,
+            }
         }
         j += 1;
     }
@@ -56,7 +93,7 @@ pub(crate) fn request_line(buf: &[u8]) -> Result<Option<RequestLine<'_>>, httpar
         return Err(httparse::Error::Token);
     }
     let target = &buf[start..j];
-    if !ascii && std::str::from_utf8(target).is_err() {
+    if beyond_ascii && std::str::from_utf8(target).is_err() {
         return Err(httparse::Error::Token);
     }
     // HTTP-version
@@ -87,6 +124,10 @@ pub(crate) fn request_line(buf: &[u8]) -> Result<Option<RequestLine<'_>>, httpar
     Ok(Some(RequestLine {
         method,
         target,
+        scan: Scan {
+            clean: !beyond_ascii && !hash,
+            query_at,
+        },
         minor,
         len,
     }))
@@ -115,9 +156,18 @@ pub(crate) fn httparse_request_line(buf: &[u8]) -> Result<Option<OwnedLine>, htt
     }
 }
 
-/// Panics unless [`request_line`] and httparse agree on `buf` (which must not start with an empty line).
+/// Panics unless [`request_line`] and httparse agree on `buf` (which must not start with an empty line), and the
+/// target scan gathered on the way is [`Scan::of`] the target.
 #[doc(hidden)]
 pub(crate) fn assert_same_as_httparse(buf: &[u8]) {
+    if let Ok(Some(line)) = request_line(buf) {
+        assert_eq!(
+            line.scan,
+            Scan::of(line.target),
+            "target scan of {:?}",
+            String::from_utf8_lossy(buf)
+        );
+    }
     let ours =
         request_line(buf).map(|l| l.map(|l| (l.method.to_vec(), l.target.to_vec(), l.minor)));
     let theirs = httparse_request_line(buf);
@@ -185,7 +235,7 @@ mod tests {
         fn agrees_with_httparse_on_near_misses(
             method in "(GET|POST|M-SEARCH|G@T|)",
             sp1 in "( |  |\t|)",
-            target in "(/|/a?b|\\*|http://h/p|/\u{e9}|/\\x7f|)",
+            target in "(/|/a?b|/a?b?c#d|/#|\\*|http://h/p?q|/\u{e9}|/\\x7f|/\u{e9}?#|)",
             sp2 in "( |  |)",
             version in "(HTTP/1.1|HTTP/1.0|HTTP/1.2|HTTP/2|HTTP/1.|HTT|)",
             end in "(\r\n|\n|\r|\rx| \r\n|)",

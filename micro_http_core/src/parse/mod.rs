@@ -216,7 +216,7 @@ fn parse_head(head: &[u8], limits: &Limits) -> Result<Option<(Parsed, usize)>, H
             "request-target too long",
         ));
     }
-    let parts = target::split_target(target)?;
+    let parts = target::split_target(target, line.scan)?;
     if parts.asterisk && method != Method::OPTIONS {
         return Err(HttpError::bad_request("* is only a target for OPTIONS"));
     }

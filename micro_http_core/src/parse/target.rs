@@ -15,17 +15,41 @@ pub(crate) struct TargetParts {
     pub(crate) empty_path: bool,
 }
 
+/// What one pass over a request-target found: whether every byte is visible ASCII other than `#`, and where its
+/// first `?` is. The request-line reader gathers it while finding the target's end, so [`split_target`] reads
+/// no byte of the target again; [`Scan::of`] is the same pass on its own (tests, the fuzz oracle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Scan {
+    /// Only `0x21..=0x7e` bytes and no `#`.
+    pub(crate) clean: bool,
+    /// The index of the first `?`.
+    pub(crate) query_at: Option<usize>,
+}
+
+impl Scan {
+    /// Scans `target` on its own.
+    pub(crate) fn of(target: &[u8]) -> Scan {
+        Scan {
+            clean: !target
+                .iter()
+                .any(|&b| !(0x21..=0x7e).contains(&b) || b == b'#'),
+            query_at: target.iter().position(|&b| b == b'?'),
+        }
+    }
+}
+
 /// Splits `target` into path and query, accepting origin-form (`/p?q`), absolute-form
 /// (`http://host/p?q`, RFC 9112 §3.2.2: a server MUST accept it) and asterisk-form (`*`).
-/// Authority-form is only for CONNECT, which this server does not implement.
-pub(crate) fn split_target(target: &[u8]) -> Result<TargetParts, HttpError> {
+/// Authority-form is only for CONNECT, which this server does not implement. `scan` is `target`'s [`Scan`].
+pub(crate) fn split_target(target: &[u8], scan: Scan) -> Result<TargetParts, HttpError> {
     // Only visible ASCII may appear (RFC 3986 plus the usual leniency for `"`, `{`, `}`, `|`, `\`, `^`, `` ` ``
     // that browsers send unencoded); a fragment is never sent on the wire.
-    if let Some(&b) = target
-        .iter()
-        .find(|&&b| !(0x21..=0x7e).contains(&b) || b == b'#')
-    {
-        return Err(HttpError::bad_request(if b == b'#' {
+    if !scan.clean {
+        // The first offending byte names the refusal.
+        let bad = target
+            .iter()
+            .find(|&&b| !(0x21..=0x7e).contains(&b) || b == b'#');
+        return Err(HttpError::bad_request(if bad == Some(&b'#') {
             "fragment in request-target"
         } else {
             "invalid character in request-target"
@@ -57,10 +81,10 @@ pub(crate) fn split_target(target: &[u8]) -> Result<TargetParts, HttpError> {
             "request-target must be an absolute path such as /index.html",
         ));
     };
-    let rest = &target[path_start..];
-    let (path_len, query) = match rest.iter().position(|&b| b == b'?') {
-        Some(q) => (q, Some((path_start + q + 1, target.len()))),
-        None => (rest.len(), None),
+    // No `?` lies before `path_start`: the authority of an absolute-form target ends at the first one.
+    let (path_len, query) = match scan.query_at {
+        Some(q) => (q - path_start, Some((q + 1, target.len()))),
+        None => (target.len() - path_start, None),
     };
     Ok(TargetParts {
         path: (path_start, path_start + path_len),
@@ -85,7 +109,7 @@ mod tests {
     use super::*;
 
     fn parts(t: &str) -> (String, Option<String>) {
-        let p = split_target(t.as_bytes()).unwrap();
+        let p = split_target(t.as_bytes(), Scan::of(t.as_bytes())).unwrap();
         let path = if p.empty_path {
             "/".to_string()
         } else {
@@ -112,12 +136,12 @@ mod tests {
             parts("http://example.com?q"),
             ("/".into(), Some("q".into()))
         );
-        assert!(split_target(b"http:///a").is_err());
+        assert!(split_target(b"http:///a", Scan::of(b"http:///a")).is_err());
     }
 
     #[test]
     fn asterisk_form() {
-        assert!(split_target(b"*").unwrap().asterisk);
+        assert!(split_target(b"*", Scan::of(b"*")).unwrap().asterisk);
     }
 
     #[test]
@@ -131,7 +155,10 @@ mod tests {
             "/\u{e9}",
             "ftp://x/",
         ] {
-            assert!(split_target(t.as_bytes()).is_err(), "{t:?}");
+            assert!(
+                split_target(t.as_bytes(), Scan::of(t.as_bytes())).is_err(),
+                "{t:?}"
+            );
         }
     }
 }
