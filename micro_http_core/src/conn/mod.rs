@@ -16,7 +16,7 @@ mod pump;
 
 use pump::{BodyDecoder, BodyPump};
 
-use crate::app::Service;
+use crate::app::{Call, Service};
 use crate::body::Body;
 use crate::error::HttpError;
 use crate::parse::chunked::{self, ChunkedDecoder, ChunkedError};
@@ -225,21 +225,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         let mut linger = false;
         let res = match pump {
-            None => {
-                let mut call = pin!(self.service.call(resolved, req));
-                let mut waited = false;
-                let res = std::future::poll_fn(|cx| {
-                    let p = std::future::Future::poll(call.as_mut(), cx);
-                    waited |= p.is_pending();
-                    p
-                })
-                .await;
-                if waited {
-                    // Time has passed: the next response reads the clock for its `Date`.
-                    self.date_fresh = false;
+            None => match self.service.call(resolved, req) {
+                // A handler that ran where it was called: nothing to poll.
+                Call::Ready(Some(res)) => res,
+                call => {
+                    let mut call = pin!(call);
+                    let mut waited = false;
+                    let res = std::future::poll_fn(|cx| {
+                        let p = std::future::Future::poll(call.as_mut(), cx);
+                        waited |= p.is_pending();
+                        p
+                    })
+                    .await;
+                    if waited {
+                        // Time has passed: the next response reads the clock for its `Date`.
+                        self.date_fresh = false;
+                    }
+                    res
                 }
-                res
-            }
+            },
             // A body still arriving: rarer and heavier, so boxed (its state would weigh on every connection).
             Some(pump) => {
                 let (res, drained) = Box::pin(self.call_streaming(resolved, req, pump)).await;
