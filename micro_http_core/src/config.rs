@@ -39,6 +39,9 @@ pub struct Limits {
     /// close. Cuts slowloris clients. Default 10 s.
     pub head_timeout: Duration,
     /// Time a keep-alive connection may sit idle between requests before it is closed. Default 60 s.
+    ///
+    /// These two, and `shed_idle_after`, are kept on a coarse clock that advances every 100 ms, so that waiting
+    /// for a request reads no system clock and arms no timer: each passes between its duration and 200 ms after.
     pub idle_timeout: Duration,
     /// Time allowed for any single read of a request body to make progress; after it -> 408 and close.
     /// Default 10 s.

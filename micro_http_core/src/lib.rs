@@ -34,6 +34,7 @@ pub mod app;
 #[doc(hidden)]
 pub mod bench_hooks;
 pub mod body;
+mod clock;
 pub mod config;
 mod conn;
 mod date;

@@ -98,7 +98,7 @@ impl Server {
             listeners,
             service,
             local_addr,
-            shutdown: ShutdownState::new(),
+            shutdown: ShutdownState::new()?,
         })
     }
 
@@ -402,6 +402,9 @@ pub async fn serve_stream<S>(stream: S, service: Arc<Service>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let state = ShutdownState::new();
+    // One state (and clock thread) for every stream served so: a fuzzer calls this thousands of times a second.
+    static STATE: std::sync::OnceLock<Arc<ShutdownState>> = std::sync::OnceLock::new();
+    let state =
+        STATE.get_or_init(|| ShutdownState::new().expect("cannot start micro_http's clock thread"));
     conn::serve(stream, None, service, state.watch(), conn::always_ready).await;
 }

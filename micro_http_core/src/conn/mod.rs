@@ -10,7 +10,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 use http::{Method, StatusCode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::time::{sleep_until, timeout, timeout_at, Instant as Deadline, Sleep};
+use tokio::time::{timeout, timeout_at, Instant as Deadline};
 
 mod pump;
 
@@ -36,7 +36,8 @@ const RELEASE_IDLE_BUFFERS: std::time::Duration = std::time::Duration::from_secs
 /// Responses queued for one batch are flushed once they pass this size, so pipelining never buffers unboundedly.
 const MAX_BATCH: usize = 64 * 1024;
 
-use crate::shutdown::{ShutdownWatch, Wake};
+use crate::clock::Tick;
+use crate::shutdown::{sheddable_at, Idle, ShutdownWatch, Wake};
 
 /// Why the loop stopped: all of them simply end the connection.
 #[derive(Debug)]
@@ -64,8 +65,6 @@ struct Conn<S> {
     /// Whether this batch of responses has read the clock for its `Date` (the first response of a batch does;
     /// the rest reuse the thread's cached date: a batch is answered within microseconds).
     date_fresh: bool,
-    /// The connection's head/idle timer: armed no later than the current deadline (see `arm_timer`).
-    timer: Pin<Box<Sleep>>,
     /// Waits until `io` has bytes to read, so an idle connection needs no read buffer (see [`ReadReady`]).
     ready: ReadReady<S>,
 }
@@ -105,7 +104,6 @@ pub(crate) fn serve<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let limits_head_timeout = service.limits.head_timeout;
     let mut conn = Conn {
         io,
         peer,
@@ -117,7 +115,6 @@ where
         send_blocked_since: None,
         sent: 0,
         date_fresh: false,
-        timer: Box::pin(sleep_until(Deadline::now() + limits_head_timeout)),
         ready,
     };
     async move {
@@ -334,11 +331,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     /// Waits for a complete head. The outer `Err` stops the connection silently (EOF, idle timeout, shutdown);
     /// the inner `Err` is a request to refuse with a status.
+    ///
+    /// Its deadlines are kept on the server's coarse clock (`clock.rs`), not by a tokio timer: a wait stores the
+    /// deadline in the connection's slot, and the server's ticker wakes the connection once it has passed.
     async fn read_head(
         &mut self,
         first: bool,
     ) -> Result<Result<crate::parse::RequestHead, HttpError>, Stop> {
-        // A head already buffered (pipelining, or the rest of the last read) costs no clock read and no timer.
+        // A head already buffered (pipelining, or the rest of the last read) costs no clock read and no deadline.
         if let Some(head) = self.buffered_head() {
             return Ok(head);
         }
@@ -346,19 +346,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             let l = &self.service.limits;
             (l.head_timeout, l.idle_timeout, l.shed_idle_after)
         };
-        let now = Deadline::now();
+        let now = self.shutdown.now();
         // A new connection gets the head timeout to send its first request; a kept-alive one may idle longer.
-        let mut deadline = if first {
-            now + head_timeout
-        } else {
-            now + idle_timeout
-        };
+        let mut deadline = now.after(if first { head_timeout } else { idle_timeout });
         let mut started = !self.rbuf.is_empty();
-        let idle_epoch = self.shutdown.epoch();
+        let idle = Idle {
+            epoch: self.shutdown.epoch(),
+            sheddable_at: sheddable_at(now, shed_after),
+        };
         if started {
-            deadline = deadline.min(now + head_timeout);
+            deadline = deadline.min(now.after(head_timeout));
         }
-        loop {
+        let release_at = now.after(RELEASE_IDLE_BUFFERS);
+        let head = loop {
             // Out of complete requests: this batch of responses is done.
             self.flush().await?;
             // Shutdown closes an idle connection with a lingering close: a request the client sent meanwhile
@@ -375,8 +375,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             }
             // Buffers held while idle are released after a while (see `release_buffers`).
             let holds_buffers = !started && self.rbuf.capacity() + self.wbuf.capacity() > 0;
-            let release_at = now + RELEASE_IDLE_BUFFERS;
-            self.arm_timer(if holds_buffers {
+            self.shutdown.set_deadline(if holds_buffers {
                 deadline.min(release_at)
             } else {
                 deadline
@@ -384,31 +383,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             let read = tokio::select! {
                 biased;
                 r = read_some(&mut self.io, self.ready, &mut self.rbuf) => r,
-                _ = self.timer.as_mut() => {
-                    let now = Deadline::now();
-                    if now < deadline {
-                        if holds_buffers && now >= release_at {
-                            self.release_buffers();
-                        }
-                        // Fired early (it was armed for an earlier deadline): re-arm for the real one.
-                        self.timer.as_mut().reset(deadline);
+                wake = self.shutdown.request_wait((!started).then_some(idle)) => match wake {
+                    Wake::Deadline if !started && self.shutdown.now() < deadline => {
+                        // The release deadline: give the buffers back, then wait for the real one.
+                        self.release_buffers();
                         continue;
                     }
-                    if started {
+                    Wake::Deadline if started => {
+                        self.shutdown.set_deadline(Tick::NEVER);
                         return Ok(Err(HttpError::new(
                             StatusCode::REQUEST_TIMEOUT,
                             "timed out waiting for the request head",
                         )));
                     }
-                    return Err(Stop::Close);
-                }
-                wake = self.shutdown.idle(idle_epoch, now, shed_after), if !started => {
-                    return Err(match wake {
-                        Wake::Shutdown => Stop::Linger,
-                        // Every slot is taken and nothing of a request has come: make room.
-                        Wake::Shed => Stop::Close,
-                    });
-                }
+                    Wake::Deadline => return Err(Stop::Close),
+                    Wake::Shutdown => return Err(Stop::Linger),
+                    // Every slot is taken and nothing of a request has come: make room.
+                    Wake::Shed => return Err(Stop::Close),
+                },
             };
             match read {
                 Ok(0) | Err(_) => return Err(Stop::Close),
@@ -417,14 +409,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     self.date_fresh = false;
                     if !started {
                         started = true;
-                        deadline = deadline.min(Deadline::now() + head_timeout);
+                        deadline = deadline.min(self.shutdown.now().after(head_timeout));
                     }
                 }
             }
             if let Some(head) = self.buffered_head() {
-                return Ok(head);
+                break head;
             }
-        }
+        };
+        // Answering has no deadline here (writes and bodies have their own): no wake-up while it runs.
+        self.shutdown.set_deadline(Tick::NEVER);
+        Ok(head)
     }
 
     /// A complete head at the front of the read buffer (or the refusal of one); `None` until more bytes come.
@@ -440,17 +435,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         debug_assert!(self.rbuf.is_empty() && self.wbuf.is_empty());
         self.rbuf = BytesMut::new();
         self.wbuf = Vec::new();
-    }
-
-    /// Makes the connection timer fire no later than `deadline`.
-    ///
-    /// The timer is one per connection and is only moved earlier, never later: a request that arrives before
-    /// its deadline costs no timer operation, and a timer that fires early is re-armed once (see `read_head`).
-    /// Resetting a timer on every request is what a per-read `timeout()` costs.
-    fn arm_timer(&mut self, deadline: Deadline) {
-        if deadline < self.timer.deadline() {
-            self.timer.as_mut().reset(deadline);
-        }
     }
 
     fn queue_error(&mut self, e: &HttpError, is_head: bool) {
@@ -694,7 +678,7 @@ mod memory {
     #[tokio::test]
     async fn a_connection_future_stays_small() {
         let svc = crate::App::new().build().unwrap();
-        let state = crate::shutdown::ShutdownState::new();
+        let state = crate::shutdown::ShutdownState::new().unwrap();
         let (io, _peer) = tokio::io::duplex(64);
         let future = super::serve(io, None, svc, state.watch(), super::always_ready);
         let size = std::mem::size_of_val(&future);
