@@ -27,7 +27,7 @@ pub fn parse_head(buf: &mut BytesMut) -> bool {
 pub fn encode_response_head(out: &mut Vec<u8>, res: &Response) {
     let framing = Framing::choose(res.status(), res.body().len(), true);
     PREFIX.with(|prefix| {
-        crate::date::with_date(true, |date| {
+        crate::date::with_date(crate::date::unix_secs_now(), |date| {
             encode_head(out, res, framing, ConnectionField::None, date, prefix)
         })
     });

@@ -7,9 +7,12 @@
 //! connection (`cost.sh --conns 1`, BENCHMARKS.md). On this clock a deadline is an atomic store, and checking it
 //! an atomic load; the thread that advances the clock wakes the connections whose deadline has passed
 //! (`shutdown.rs`). The price is precision: a deadline passes between its duration and two ticks after it.
+//!
+//! The same thread keeps the Unix time in seconds for the `Date` field (`date.rs`), which a response then reads
+//! from an atomic instead of the system clock.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// How often the clock advances.
 pub(crate) const TICK: Duration = Duration::from_millis(100);
@@ -40,6 +43,8 @@ impl Tick {
 pub(crate) struct Clock {
     start: Instant,
     now: AtomicU64,
+    /// Seconds since the Unix epoch at the last advance.
+    unix_secs: AtomicU64,
 }
 
 impl Default for Clock {
@@ -47,6 +52,7 @@ impl Default for Clock {
         Clock {
             start: Instant::now(),
             now: AtomicU64::new(0),
+            unix_secs: AtomicU64::new(crate::date::unix_secs_now()),
         }
     }
 }
@@ -58,9 +64,18 @@ impl Clock {
         Tick(self.now.load(Ordering::SeqCst))
     }
 
+    /// The Unix time, in whole seconds, at the last advance: at most a tick behind (what `Date` shows).
+    pub(crate) fn unix_secs(&self) -> u64 {
+        self.unix_secs.load(Ordering::Relaxed)
+    }
+
     /// Sets the clock to the present; only the ticker does, every [`TICK`].
     pub(crate) fn advance(&self) -> Tick {
         let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.unix_secs.store(
+            crate::date::unix_secs_at(SystemTime::now()),
+            Ordering::Relaxed,
+        );
         self.now.fetch_max(ms, Ordering::SeqCst);
         self.now()
     }
@@ -80,7 +95,10 @@ mod tests {
             Tick(0).after(Duration::new(3, 999_000_001)),
             Tick(4_000 + TICK_MS)
         );
-        assert_eq!(Tick(0).after(Duration::new(3, 999_000_000)), Tick(3_999 + TICK_MS));
+        assert_eq!(
+            Tick(0).after(Duration::new(3, 999_000_000)),
+            Tick(3_999 + TICK_MS)
+        );
         assert!(Tick(u64::MAX - 1).after(Duration::ZERO) == Tick::NEVER);
     }
 

@@ -217,6 +217,11 @@ impl ShutdownWatch {
         self.state.clock.now()
     }
 
+    /// The Unix second of the server's coarse clock: what `Date` shows.
+    pub(crate) fn unix_secs(&self) -> u64 {
+        self.state.clock.unix_secs()
+    }
+
     /// Sets this party's deadline (`Tick::NEVER`: none). Only a wait polled after it hears it.
     pub(crate) fn set_deadline(&self, deadline: Tick) {
         self.slot.deadline.store(deadline.0, Ordering::SeqCst);

@@ -62,9 +62,6 @@ struct Conn<S> {
     send_blocked_since: Option<Deadline>,
     /// Bytes of the batch (or streamed response) written so far.
     sent: u64,
-    /// Whether this batch of responses has read the clock for its `Date` (the first response of a batch does;
-    /// the rest reuse the thread's cached date: a batch is answered within microseconds).
-    date_fresh: bool,
     /// Waits until `io` has bytes to read, so an idle connection needs no read buffer (see [`ReadReady`]).
     ready: ReadReady<S>,
 }
@@ -114,7 +111,6 @@ where
         parser: HeadParser::default(),
         send_blocked_since: None,
         sent: 0,
-        date_fresh: false,
         ready,
     };
     async move {
@@ -225,27 +221,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             None => match self.service.call(resolved, req) {
                 // A handler that ran where it was called: nothing to poll.
                 Call::Ready(Some(res)) => res,
-                call => {
-                    let mut call = pin!(call);
-                    let mut waited = false;
-                    let res = std::future::poll_fn(|cx| {
-                        let p = std::future::Future::poll(call.as_mut(), cx);
-                        waited |= p.is_pending();
-                        p
-                    })
-                    .await;
-                    if waited {
-                        // Time has passed: the next response reads the clock for its `Date`.
-                        self.date_fresh = false;
-                    }
-                    res
-                }
+                call => call.await,
             },
             // A body still arriving: rarer and heavier, so boxed (its state would weigh on every connection).
             Some(pump) => {
                 let (res, drained) = Box::pin(self.call_streaming(resolved, req, pump)).await;
-                // It read from the socket meanwhile: time has passed.
-                self.date_fresh = false;
                 if !drained {
                     keep_alive = false;
                     linger = true;
@@ -405,8 +385,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             match read {
                 Ok(0) | Err(_) => return Err(Stop::Close),
                 Ok(_) => {
-                    // New bytes, a new batch: its first response reads the clock for `Date` again.
-                    self.date_fresh = false;
                     if !started {
                         started = true;
                         deadline = deadline.min(self.shutdown.now().after(head_timeout));
@@ -451,9 +429,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 
     fn encode(&mut self, res: &Response, framing: Framing, connection: ConnectionField) {
-        let read_clock = !std::mem::replace(&mut self.date_fresh, true);
         let prefix = &self.service.head_prefix;
-        crate::date::with_date(read_clock, |date| {
+        crate::date::with_date(self.shutdown.unix_secs(), |date| {
             encode_head(&mut self.wbuf, res, framing, connection, date, prefix)
         });
     }
@@ -595,8 +572,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         let buf = std::mem::take(&mut self.wbuf);
         let r = self.write_all_bytes(&buf).await;
-        // Writing may have waited: a response queued after this reads the clock for its `Date`.
-        self.date_fresh = false;
         // The rate window covers one batch (or one streamed response): it ends when the batch is written.
         self.send_blocked_since = None;
         self.sent = 0;
