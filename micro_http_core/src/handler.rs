@@ -27,7 +27,36 @@ pub enum Handled {
 pub type HandlerFn = fn(Request) -> Handled;
 
 /// A route's handler, erased to one type.
-pub type Handler = Arc<dyn Fn(Request) -> Handled + Send + Sync + 'static>;
+///
+/// A generated [`HandlerFn`] is kept as the fn pointer it is and called directly: through a `dyn Fn` it took a
+/// second indirect call and one more move of the `Request` per request.
+#[derive(Clone)]
+pub struct Handler(Erased);
+
+#[derive(Clone)]
+enum Erased {
+    Generated(HandlerFn),
+    Boxed(Arc<dyn Fn(Request) -> Handled + Send + Sync + 'static>),
+}
+
+impl Handler {
+    /// Calls the handler with `req`.
+    pub(crate) fn call(&self, req: Request) -> Handled {
+        match &self.0 {
+            Erased::Generated(f) => f(req),
+            Erased::Boxed(f) => f(req),
+        }
+    }
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            Erased::Generated(_) => "Handler(generated)",
+            Erased::Boxed(_) => "Handler(closure)",
+        })
+    }
+}
 
 /// Anything the builder accepts as a handler: an `async fn(Request) -> impl IntoResponse`, a closure
 /// returning such a future, or a generated [`HandlerFn`].
@@ -43,14 +72,14 @@ where
     R: IntoResponse,
 {
     fn into_handler(self) -> Handler {
-        Arc::new(move |req| {
+        Handler(Erased::Boxed(Arc::new(move |req| {
             let fut = self(req);
             Handled::Future(Box::pin(async move { fut.await.into_response() }))
-        })
+        })))
     }
 }
 
 /// Wraps a generated [`HandlerFn`] without a second layer of boxing.
 pub(crate) fn from_fn(f: HandlerFn) -> Handler {
-    Arc::new(f)
+    Handler(Erased::Generated(f))
 }

@@ -15,7 +15,7 @@ use crate::response::Response;
 /// Calls `handler`; a panic while it runs (a handler that answers at once runs entirely here) becomes a 500.
 pub(crate) fn call(handler: &Handler, req: Request) -> Handled {
     // Nothing of the handler is used after a panic: only the 500 is.
-    caught(|| handler(req), Handled::Ready)
+    caught(|| handler.call(req), Handled::Ready)
 }
 
 /// Runs `f`; if it panics, logs the panic and gives `on_panic` of a 500 instead.

@@ -570,8 +570,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         if self.wbuf.is_empty() {
             return Ok(());
         }
+        // Most batches go whole in one write that does not wait: done here, without the future of the timed
+        // write (a `Pending` registers a no-op waker, which the timed write replaces).
+        let at_once =
+            Pin::new(&mut self.io).poll_write(&mut Context::from_waker(Waker::noop()), &self.wbuf);
+        let written = match at_once {
+            Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Err(Stop::Close),
+            Poll::Ready(Ok(n)) => n,
+            Poll::Pending => 0,
+        };
         let buf = std::mem::take(&mut self.wbuf);
-        let r = self.write_all_bytes(&buf).await;
+        let r = if written == buf.len() {
+            Ok(())
+        } else {
+            self.sent = written as u64;
+            self.write_all_bytes(&buf[written..]).await
+        };
         // The rate window covers one batch (or one streamed response): it ends when the batch is written.
         self.send_blocked_since = None;
         self.sent = 0;
