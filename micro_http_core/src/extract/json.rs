@@ -1,5 +1,6 @@
 //! [`Json<T>`]: a JSON body in, a JSON response out.
 
+use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -9,6 +10,13 @@ use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// The most a thread's JSON scratch buffer keeps between responses.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// JSON, both ways.
 ///
@@ -57,9 +65,25 @@ impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        let mut buf = Vec::with_capacity(128);
-        match serde_json::to_writer(&mut buf, &self.0) {
-            Ok(()) => Response::with_content(APPLICATION_JSON, buf),
+        // Serialized into this thread's scratch buffer, then copied into a body of exactly its size: one
+        // allocation per response. Serializing into a fresh `Vec` took two (the `Vec`, then the shared header
+        // `Bytes` puts on a `Vec` whose capacity is not its length) and as many frees.
+        let serialized = SCRATCH.with(|cell| {
+            let Ok(mut buf) = cell.try_borrow_mut() else {
+                // Serialize called into_response again (a `Json` inside a `Serialize` impl): a buffer of its own.
+                let mut buf = Vec::with_capacity(128);
+                return serde_json::to_writer(&mut buf, &self.0).map(|()| Bytes::from(buf));
+            };
+            buf.clear();
+            let r =
+                serde_json::to_writer(&mut *buf, &self.0).map(|()| Bytes::copy_from_slice(&buf));
+            if buf.capacity() > SCRATCH_KEEP {
+                *buf = Vec::new();
+            }
+            r
+        });
+        match serialized {
+            Ok(body) => Response::with_content(APPLICATION_JSON, body),
             Err(e) => {
                 tracing::error!(error = %e, "failed to serialize a JSON response");
                 Rejection::json(
@@ -124,5 +148,36 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("invalid JSON"));
+    }
+
+    fn body_text(res: &Response) -> String {
+        let crate::response::ResponseBody::Full(b) = res.body() else {
+            panic!("not a full body")
+        };
+        String::from_utf8(b.to_vec()).unwrap()
+    }
+
+    /// A value whose serialization makes a JSON response of its own: the thread's scratch buffer is in use then.
+    struct Nested(u32);
+
+    impl Serialize for Nested {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let inner = body_text(&Json(serde_json::json!({ "n": self.0 })).into_response());
+            s.serialize_str(&inner)
+        }
+    }
+
+    #[test]
+    fn responses_serialize_whole_one_after_another_and_nested() {
+        let big: Vec<u32> = (0..20_000).collect();
+        let res = Json(&big).into_response();
+        assert_eq!(body_text(&res), serde_json::to_string(&big).unwrap());
+        // The scratch buffer is reused (and shrunk after the big one): no leftovers of the response before.
+        assert_eq!(body_text(&Json([1, 2]).into_response()), "[1,2]");
+        assert_eq!(
+            body_text(&Json(vec![Nested(1), Nested(2)]).into_response()),
+            r#"["{\"n\":1}","{\"n\":2}"]"#
+        );
+        assert_eq!(res.content_type().unwrap(), "application/json");
     }
 }
