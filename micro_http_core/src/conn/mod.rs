@@ -22,7 +22,7 @@ use crate::error::HttpError;
 use crate::parse::chunked::{self, ChunkedDecoder, ChunkedError};
 use crate::parse::{BodyFraming, HeadParser, Version};
 use crate::request::Request;
-use crate::response::{encode_head, ConnectionField, Framing, Response, ResponseBody};
+use crate::response::{encode_head_cached, ConnectionField, Framing, Response, ResponseBody};
 
 pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 /// Read buffer growth step for bodies; also the most a single body read pulls in.
@@ -430,9 +430,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     fn encode(&mut self, res: &Response, framing: Framing, connection: ConnectionField) {
         let prefix = &self.service.head_prefix;
-        crate::date::with_date(self.shutdown.unix_secs(), |date| {
-            encode_head(&mut self.wbuf, res, framing, connection, date, prefix)
-        });
+        encode_head_cached(
+            &mut self.wbuf,
+            res,
+            framing,
+            connection,
+            self.shutdown.unix_secs(),
+            prefix,
+        );
     }
 
     /// Encodes `res` into the write buffer; a streamed body is written out right away.

@@ -84,6 +84,8 @@ pub(crate) struct HeadPrefix {
     ok: Vec<u8>,
     /// `server: <name>\r\n` (empty without a `Server` field), for the other statuses.
     server_line: Vec<u8>,
+    /// Unique to this prefix and its clones: what the head cache tells prefixes apart by.
+    id: u64,
 }
 
 impl HeadPrefix {
@@ -98,7 +100,15 @@ impl HeadPrefix {
         let mut ok = b"HTTP/1.1 200 OK\r\n".to_vec();
         ok.extend_from_slice(&server_line);
         ok.extend_from_slice(b"date: ");
-        HeadPrefix { ok, server_line }
+        HeadPrefix {
+            ok,
+            server_line,
+            id: super::head_cache::next_prefix_id(),
+        }
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 }
 

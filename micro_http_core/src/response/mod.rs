@@ -1,9 +1,11 @@
 //! Responses: the [`Response`] type, its body, and the [`IntoResponse`] conversions handlers return through.
 
 mod encode;
+mod head_cache;
 mod into_response;
 
 pub(crate) use encode::{encode_head, ConnectionField, Framing, HeadPrefix};
+pub(crate) use head_cache::encode_head_cached;
 pub use into_response::{Html, IntoResponse, Redirect};
 
 use std::fmt;
