@@ -55,19 +55,19 @@ fn head(path: &str) -> Request {
 #[test]
 fn only_bodies_that_cannot_suspend_run_at_once() {
     assert!(matches!(
-        (now::def().handler)(head("/now")),
+        (now::def().handler)(&mut head("/now")),
         Handled::Ready(_)
     ));
     assert!(matches!(
-        (double::def().handler)(head("/now/2")),
+        (double::def().handler)(&mut head("/now/2")),
         Handled::Ready(_)
     ));
     assert!(matches!(
-        (later::def().handler)(head("/later")),
+        (later::def().handler)(&mut head("/later")),
         Handled::Future(_)
     ));
     assert!(matches!(
-        (hidden_await::def().handler)(head("/hidden-await")),
+        (hidden_await::def().handler)(&mut head("/hidden-await")),
         Handled::Future(_)
     ));
 }

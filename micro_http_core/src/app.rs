@@ -453,7 +453,7 @@ impl Service {
     ///
     /// A plain fn returning a small future (the handler's own is boxed): the connection's future holds this
     /// across the handler's run, so its size is paid by every connection, idle or not.
-    pub(crate) fn call(&self, resolved: Resolved, req: Request) -> Call {
+    pub(crate) fn call(&self, resolved: Resolved, req: &mut Request) -> Call {
         match resolved {
             Resolved::Route(idx) => match crate::panic::call(&self.routes[idx].handler, req) {
                 Handled::Ready(res) => Call::Ready(Some(res)),

@@ -23,8 +23,10 @@ pub enum Handled {
 }
 
 /// The function the route attributes generate for each handler: extract the arguments, call the user's fn,
-/// convert its return value.
-pub type HandlerFn = fn(Request) -> Handled;
+/// convert its return value. The request is lent: a handler that runs at once reads it where it lies, one that
+/// gives a future takes it out ([`__private::take_request`](crate::__private::take_request)) — so the request is
+/// not moved through every layer of the call.
+pub type HandlerFn = fn(&mut Request) -> Handled;
 
 /// A route's handler, erased to one type.
 ///
@@ -36,12 +38,12 @@ pub struct Handler(Erased);
 #[derive(Clone)]
 enum Erased {
     Generated(HandlerFn),
-    Boxed(Arc<dyn Fn(Request) -> Handled + Send + Sync + 'static>),
+    Boxed(Arc<dyn Fn(&mut Request) -> Handled + Send + Sync + 'static>),
 }
 
 impl Handler {
-    /// Calls the handler with `req`.
-    pub(crate) fn call(&self, req: Request) -> Handled {
+    /// Calls the handler with `req` (which it may take, leaving a placeholder).
+    pub(crate) fn call(&self, req: &mut Request) -> Handled {
         match &self.0 {
             Erased::Generated(f) => f(req),
             Erased::Boxed(f) => f(req),
@@ -72,8 +74,8 @@ where
     R: IntoResponse,
 {
     fn into_handler(self) -> Handler {
-        Handler(Erased::Boxed(Arc::new(move |req| {
-            let fut = self(req);
+        Handler(Erased::Boxed(Arc::new(move |req: &mut Request| {
+            let fut = self(req.take());
             Handled::Future(Box::pin(async move { fut.await.into_response() }))
         })))
     }

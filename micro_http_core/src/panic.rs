@@ -13,7 +13,7 @@ use crate::request::Request;
 use crate::response::Response;
 
 /// Calls `handler`; a panic while it runs (a handler that answers at once runs entirely here) becomes a 500.
-pub(crate) fn call(handler: &Handler, req: Request) -> Handled {
+pub(crate) fn call(handler: &Handler, req: &mut Request) -> Handled {
     // Nothing of the handler is used after a panic: only the 500 is.
     caught(|| handler.call(req), Handled::Ready)
 }

@@ -43,6 +43,12 @@ pub fn complete<F: std::future::Future>(fut: F, handler: &'static str) -> F::Out
     }
 }
 
+/// Takes the request a generated handler was lent, for the handler's future to own.
+#[inline]
+pub fn take_request(req: &mut Request) -> Request {
+    req.take()
+}
+
 /// Converts a handler's return value.
 #[inline]
 pub fn respond<R: IntoResponse>(r: R) -> Response {

@@ -192,7 +192,7 @@ impl TestRequest {
             }
         }
         req.set_body(Body::from_bytes(self.body));
-        let res = self.service.call(resolved, req).await;
+        let res = self.service.call(resolved, &mut req).await;
         TestResponse::from_response(res, is_head).await
     }
 }

@@ -218,7 +218,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         let mut linger = false;
         let res = match pump {
-            None => match self.service.call(resolved, req) {
+            None => match self.service.call(resolved, &mut req) {
                 // A handler that ran where it was called: nothing to poll.
                 Call::Ready(Some(res)) => res,
                 call => call.await,
@@ -261,11 +261,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     async fn call_streaming(
         &mut self,
         resolved: crate::app::Resolved,
-        req: Request,
+        mut req: Request,
         mut pump: Box<BodyPump>,
     ) -> (Response, bool) {
         let res = {
-            let mut call = pin!(self.service.call(resolved, req));
+            let mut call = pin!(self.service.call(resolved, &mut req));
             loop {
                 tokio::select! {
                     biased;

@@ -82,12 +82,12 @@ pub fn wrapper(handler: &Handler) -> TokenStream {
         let name = ident.unraw().to_string();
         return quote! {
             #body_check
-            fn __micro_http_handler(__req: ::micro_http::Request) -> ::micro_http::__private::Handled {
+            fn __micro_http_handler(__req: &mut ::micro_http::Request) -> ::micro_http::__private::Handled {
                 ::micro_http::__private::Handled::Ready(__micro_http_run(__req))
             }
 
             #[inline]
-            fn __micro_http_run(__req: ::micro_http::Request) -> ::micro_http::Response {
+            fn __micro_http_run(__req: &mut ::micro_http::Request) -> ::micro_http::Response {
                 #(#params)*
                 let #response = ::micro_http::__private::complete(#ident(#(#vars),*), #name);
                 #respond
@@ -107,9 +107,8 @@ pub fn wrapper(handler: &Handler) -> TokenStream {
     };
     quote! {
         #body_check
-        fn __micro_http_handler(
-            #req_binding: ::micro_http::Request,
-        ) -> ::micro_http::__private::Handled {
+        fn __micro_http_handler(__lent: &mut ::micro_http::Request) -> ::micro_http::__private::Handled {
+            let #req_binding = ::micro_http::__private::take_request(__lent);
             ::micro_http::__private::Handled::Future(#future)
         }
     }
