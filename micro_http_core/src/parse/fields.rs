@@ -74,17 +74,13 @@ pub(crate) fn read_fields(
             return Err(httparse::Error::HeaderName);
         }
         i += 1;
-        loop {
-            let Some(&b) = buf.get(i) else {
-                return Ok(None);
-            };
-            if NAME[usize::from(b)] {
-                i += 1;
-            } else if b == b':' {
-                break;
-            } else {
-                return Err(httparse::Error::HeaderName);
-            }
+        // (The scans search with `position`, which needs no bounds check per byte.)
+        let Some(n) = buf[i..].iter().position(|&b| !NAME[usize::from(b)]) else {
+            return Ok(None);
+        };
+        i += n;
+        if buf[i] != b':' {
+            return Err(httparse::Error::HeaderName);
         }
         let name = &buf[name_start..i];
         i += 1;
@@ -93,15 +89,10 @@ pub(crate) fn read_fields(
             i += 1;
         }
         let value_start = i;
-        loop {
-            let Some(&b) = buf.get(i) else {
-                return Ok(None);
-            };
-            if !VALUE[usize::from(b)] {
-                break;
-            }
-            i += 1;
-        }
+        let Some(n) = buf[i..].iter().position(|&b| !VALUE[usize::from(b)]) else {
+            return Ok(None);
+        };
+        i += n;
         let mut value = &buf[value_start..i];
         while let [rest @ .., b' ' | b'\t'] = value {
             value = rest;

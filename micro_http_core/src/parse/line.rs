@@ -48,19 +48,12 @@ pub(crate) struct RequestLine<'a> {
 /// Reads the request line at the front of `buf` (after any empty lines were skipped). `Ok(None)`: `buf` ends
 /// before the line does and nothing seen so far is wrong.
 pub(crate) fn request_line(buf: &[u8]) -> Result<Option<RequestLine<'_>>, httparse::Error> {
-    // method SP
-    let mut i = 0;
-    loop {
-        let Some(&b) = buf.get(i) else {
-            return Ok(None);
-        };
-        if b == b' ' && i > 0 {
-            break;
-        }
-        if !TOKEN[usize::from(b)] {
-            return Err(httparse::Error::Token);
-        }
-        i += 1;
+    // method SP (the hot loops search with `position`, which needs no bounds check per byte)
+    let Some(i) = buf.iter().position(|&b| !TOKEN[usize::from(b)]) else {
+        return Ok(None);
+    };
+    if buf[i] != b' ' || i == 0 {
+        return Err(httparse::Error::Token);
     }
     let method = &buf[..i];
     // request-target SP: any byte from `!` up but DEL (httparse's URI_MAP), then UTF-8 if beyond ASCII. The pass
@@ -71,21 +64,22 @@ pub(crate) fn request_line(buf: &[u8]) -> Result<Option<RequestLine<'_>>, httpar
     let mut hash = false;
     let mut query_at = None;
     loop {
-        let Some(&b) = buf.get(j) else {
+        let Some(n) = buf[j..]
+            .iter()
+            .position(|&b| TARGET[usize::from(b)] != PLAIN)
+        else {
             return Ok(None);
         };
-        let class = TARGET[usize::from(b)];
-        if class != PLAIN {
-            match class {
-                END => break,
-                QUERY => {
-                    if query_at.is_none() {
-                        query_at = Some(j - start);
-                    }
+        j += n;
+        match TARGET[usize::from(buf[j])] {
+            END => break,
+            QUERY => {
+                if query_at.is_none() {
+                    query_at = Some(j - start);
                 }
-                HASH => hash = true,
-                _ => beyond_ascii = true,
             }
+            HASH => hash = true,
+            _ => beyond_ascii = true,
         }
         j += 1;
     }
