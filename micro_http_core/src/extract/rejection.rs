@@ -63,10 +63,16 @@ impl Rejection {
     }
 
     fn into_json_response(self) -> Response {
-        let body = serde_json::json!({
-            "error": { "status": self.status.as_u16(), "message": self.message }
-        });
-        Response::with_content(APPLICATION_JSON, body.to_string()).with_status(self.status)
+        // `{"error":{"status":N,"message":"..."}}`, written directly: only the message needs serde_json (to
+        // escape it), so a `Value` map and its float formatting are not linked in for this.
+        let mut body = format!(
+            "{{\"error\":{{\"status\":{},\"message\":",
+            self.status.as_u16()
+        );
+        let message = serde_json::to_string(&*self.message).unwrap_or_else(|_| "\"\"".to_string());
+        body.push_str(&message);
+        body.push_str("}}");
+        Response::with_content(APPLICATION_JSON, body).with_status(self.status)
     }
 
     fn into_text_response(self) -> Response {
@@ -93,3 +99,30 @@ impl std::fmt::Display for Rejection {
 }
 
 impl std::error::Error for Rejection {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_rejection_is_valid_json_whatever_its_message() {
+        for message in [
+            "plain",
+            "quote \" backslash \\ newline \n tab \t",
+            "\u{1}\u{7f}é 😀",
+            "",
+        ] {
+            let res = Rejection::json(StatusCode::UNPROCESSABLE_ENTITY, message).into_response();
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(res.content_type().unwrap(), "application/json");
+            let crate::response::ResponseBody::Full(b) = res.body() else {
+                panic!("not a full body")
+            };
+            let v: serde_json::Value = serde_json::from_slice(b).expect("valid JSON");
+            assert_eq!(
+                v,
+                serde_json::json!({ "error": { "status": 422, "message": message } })
+            );
+        }
+    }
+}
