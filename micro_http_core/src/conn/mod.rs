@@ -237,8 +237,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         // Shutdown may have started while the handler ran: this response is the connection's last.
         keep_alive &= !self.shutdown.is_set();
         let status = res.status();
-        self.queue_response(res, is_head, http11, &mut keep_alive)
-            .await?;
+        // A streamed body is the one part of a response that may wait: boxed, so its state does not weigh on
+        // every connection's future.
+        if let Some((stream, len, framing)) =
+            self.queue_response(res, is_head, http11, &mut keep_alive)
+        {
+            Box::pin(self.write_stream(stream, len, framing)).await?;
+        }
         if let Some((method, path, t)) = log {
             tracing::info!(target: "micro_http::access", "{method} {path} {} {:?}", status.as_u16(), t.elapsed());
         }
@@ -440,14 +445,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         );
     }
 
-    /// Encodes `res` into the write buffer; a streamed body is written out right away.
-    async fn queue_response(
+    /// Encodes `res` into the write buffer; a streamed body is given back, for the caller to write out right away.
+    fn queue_response(
         &mut self,
         mut res: Response,
         is_head: bool,
         http11: bool,
         keep_alive: &mut bool,
-    ) -> Result<(), Stop> {
+    ) -> Option<(crate::response::BodyStream, Option<u64>, Framing)> {
         if res
             .header(http::header::CONNECTION)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
@@ -465,18 +470,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         };
         self.encode(&res, framing, connection);
         if is_head || framing == Framing::NoBody {
-            return Ok(());
+            return None;
         }
         match res.take_body() {
-            ResponseBody::Empty => Ok(()),
+            ResponseBody::Empty => None,
             ResponseBody::Full(b) => {
                 self.wbuf.extend_from_slice(&b);
-                Ok(())
+                None
             }
-            // Rare and long: boxed, so its state does not weigh on every connection's future.
-            ResponseBody::Stream { stream, len } => {
-                Box::pin(self.write_stream(stream, len, framing)).await
-            }
+            ResponseBody::Stream { stream, len } => Some((stream, len, framing)),
         }
     }
 
