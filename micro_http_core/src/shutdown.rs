@@ -68,14 +68,7 @@ impl ShutdownState {
     /// once per registration).
     fn tick(&self) {
         let now = self.clock.advance();
-        let parties = lock(&self.parties);
-        for slot in parties.slots.iter().flatten() {
-            if Tick(slot.deadline.load(Ordering::SeqCst)) <= now {
-                if let Some(w) = lock(&slot.waker).take() {
-                    w.wake();
-                }
-            }
-        }
+        self.wake_where(|party| Tick(party.deadline.load(Ordering::SeqCst)) <= now);
     }
 
     /// Starts the shutdown: the flag first, then the wake-ups, so a party polled before it sees one of them.
@@ -95,10 +88,17 @@ impl ShutdownState {
     }
 
     fn wake_all(&self) {
+        self.wake_where(|_| true);
+    }
+
+    /// Takes the waker out of every registered party's slot for which `chosen` holds, and wakes it.
+    fn wake_where(&self, chosen: impl Fn(&Party) -> bool) {
         let parties = lock(&self.parties);
         for slot in parties.slots.iter().flatten() {
-            if let Some(w) = lock(&slot.waker).take() {
-                w.wake();
+            if chosen(slot) {
+                if let Some(w) = lock(&slot.waker).take() {
+                    w.wake();
+                }
             }
         }
     }

@@ -75,6 +75,16 @@ pub(crate) fn always_ready<S>(_: &S, _: &mut Context<'_>) -> Poll<std::io::Resul
     Poll::Ready(Ok(()))
 }
 
+/// Writes what `io` takes of `data` now, without waiting: `Ok(0)` if it would block (a no-op waker is registered
+/// then, which a timed write replaces), `Err` if the connection is gone.
+fn write_at_once<S: AsyncWrite + Unpin>(io: &mut S, data: &[u8]) -> Result<usize, Stop> {
+    match Pin::new(io).poll_write(&mut Context::from_waker(Waker::noop()), data) {
+        Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => Err(Stop::Close),
+        Poll::Ready(Ok(n)) => Ok(n),
+        Poll::Pending => Ok(0),
+    }
+}
+
 /// Reads what has arrived into `buf`; an unallocated buffer is allocated only once bytes are there to read.
 async fn read_some<S: AsyncRead + Unpin>(
     io: &mut S,
@@ -542,17 +552,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let limits = &self.service.limits;
         while !data.is_empty() {
             // Most writes complete at once: try without a timer first, and arm one only for a write that would
-            // block. (A `Pending` here registers a no-op waker; the timed write below replaces it.)
-            let now =
-                Pin::new(&mut self.io).poll_write(&mut Context::from_waker(Waker::noop()), data);
-            match now {
-                Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Err(Stop::Close),
-                Poll::Ready(Ok(n)) => {
-                    data = &data[n..];
-                    self.sent += n as u64;
-                    continue;
-                }
-                Poll::Pending => {}
+            // block.
+            let n = write_at_once(&mut self.io, data)?;
+            if n > 0 {
+                data = &data[n..];
+                self.sent += n as u64;
+                continue;
             }
             let now = Deadline::now();
             let started = *self.send_blocked_since.get_or_insert(now);
@@ -578,14 +583,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             return Ok(());
         }
         // Most batches go whole in one write that does not wait: done here, without the future of the timed
-        // write (a `Pending` registers a no-op waker, which the timed write replaces).
-        let at_once =
-            Pin::new(&mut self.io).poll_write(&mut Context::from_waker(Waker::noop()), &self.wbuf);
-        let written = match at_once {
-            Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return Err(Stop::Close),
-            Poll::Ready(Ok(n)) => n,
-            Poll::Pending => 0,
-        };
+        // write.
+        let written = write_at_once(&mut self.io, &self.wbuf)?;
         let buf = std::mem::take(&mut self.wbuf);
         let r = if written == buf.len() {
             Ok(())

@@ -26,13 +26,16 @@ pub(crate) struct Scan {
     pub(crate) query_at: Option<usize>,
 }
 
+/// A byte a request-target may not hold: anything but visible ASCII, and `#`.
+fn refused(b: u8) -> bool {
+    !(0x21..=0x7e).contains(&b) || b == b'#'
+}
+
 impl Scan {
     /// Scans `target` on its own.
     pub(crate) fn of(target: &[u8]) -> Scan {
         Scan {
-            clean: !target
-                .iter()
-                .any(|&b| !(0x21..=0x7e).contains(&b) || b == b'#'),
+            clean: !target.iter().any(|&b| refused(b)),
             query_at: target.iter().position(|&b| b == b'?'),
         }
     }
@@ -46,9 +49,7 @@ pub(crate) fn split_target(target: &[u8], scan: Scan) -> Result<TargetParts, Htt
     // that browsers send unencoded); a fragment is never sent on the wire.
     if !scan.clean {
         // The first offending byte names the refusal.
-        let bad = target
-            .iter()
-            .find(|&&b| !(0x21..=0x7e).contains(&b) || b == b'#');
+        let bad = target.iter().find(|&&b| refused(b));
         return Err(HttpError::bad_request(if bad == Some(&b'#') {
             "fragment in request-target"
         } else {

@@ -59,21 +59,21 @@ pub(crate) fn encode_head_cached(
     second: u64,
     prefix: &HeadPrefix,
 ) {
-    let content_type = res.content_type.as_ref().map(|v| v.as_bytes());
-    let content_type_len = match content_type {
-        Some(ct) if ct.len() <= MAX_CONTENT_TYPE => Some(ct.len() as u8),
-        Some(_) => None,
-        None => None,
-    };
-    let keepable = res.headers.is_empty() && (content_type.is_none() || content_type_len.is_some());
     let encode = |out: &mut Vec<u8>| {
         crate::date::with_date(second, |date| {
             encode_head(out, res, framing, connection, date, prefix)
         })
     };
-    if !keepable {
+    if !res.headers.is_empty() {
         return encode(out);
     }
+    let content_type = res.content_type.as_ref().map(|v| v.as_bytes());
+    let content_type_len = match content_type {
+        None => None,
+        Some(ct) if ct.len() <= MAX_CONTENT_TYPE => Some(ct.len() as u8),
+        // Too long to keep: encoded every time.
+        Some(_) => return encode(out),
+    };
     let key = Key {
         prefix: prefix.id(),
         second,
