@@ -15,7 +15,7 @@ use http::StatusCode;
 
 /// Field value bytes, httparse's `HEADER_VALUE_MAP`: HTAB, SP, visible ASCII, obs-text. No other control, no DEL,
 /// so a bare CR or a NUL in a value ends it and is refused.
-const VALUE: [bool; 256] = {
+pub(super) const VALUE: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {

@@ -119,6 +119,11 @@ impl Fold {
     }
 
     /// What the fields say, once all were seen.
+    /// A Host field whose value the caller has already found valid.
+    pub(crate) fn valid_host(&mut self) {
+        self.hosts += 1;
+    }
+
     pub(crate) fn finish(self, http11: bool) -> Result<Semantics, HttpError> {
         // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request without Host or with more than one.
         if self.hosts > 1 {
@@ -216,12 +221,12 @@ const fn class(extra: &[u8]) -> [bool; 256] {
 
 /// `tchar` (RFC 9110 §5.6.2), the same set as httparse's `TOKEN_MAP`: methods, field names, codings.
 pub(crate) const TOKEN: [bool; 256] = class(b"!#$%&'*+-.^_`|~");
-const HOST: [bool; 256] = class(b"-._~!$&'()*+,;=%:[]");
+pub(super) const HOST: [bool; 256] = class(b"-._~!$&'()*+,;=%:[]");
 
 /// `name` is `lower` but for the case of its letters (`lower`: lowercase letters and `-`). The letters are
 /// folded by setting bit 5, the other bytes compared as they are, so it compiles to a few word compares where
 /// `eq_ignore_ascii_case` folds both sides byte by byte.
-fn is_name<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
+pub(super) fn is_name<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
     let Ok(name) = <&[u8; N]>::try_from(name) else {
         return false;
     };

@@ -2,6 +2,7 @@
 //! then the strict checks that decide framing and persistence.
 
 pub mod chunked;
+mod fast;
 mod fields;
 mod framing;
 #[doc(hidden)]
@@ -86,7 +87,8 @@ impl HeadParser {
             // The common case, a whole head in the buffer: one httparse pass finds its end and parses it. Anything
             // else (incomplete, refused) takes the path below, so the answer does not depend on how the bytes
             // were split across reads.
-            if let Ok(Some((parsed, end))) = parse_head(buf, limits) {
+            let whole = fast::parse(buf, limits).or_else(|| parse_head(buf, limits).ok().flatten());
+            if let Some((parsed, end)) = whole {
                 if end <= limits.max_head_bytes {
                     let head = buf.split_to(end).freeze();
                     return Ok(Some(parsed.with_buf(head)));
@@ -163,6 +165,7 @@ fn target_too_long(buf: &[u8], limits: &Limits) -> bool {
 }
 
 /// A parsed head whose spans point into the buffer it was parsed from.
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct Parsed {
     method: Method,
     version: Version,

@@ -1,0 +1,268 @@
+//! The usual request head, read in one tight pass: a common method, an origin-form target of visible ASCII,
+//! `HTTP/1.1` or `HTTP/1.0`, field lines ended by CRLF, nothing the framing fold refuses, within the limits.
+//!
+//! It answers only where it is sure: anything else (an error, a head not yet complete, bare-LF line ends, an
+//! obs-fold, non-ASCII or `#` in the target, an absolute-form or `*` target, an extension method) gives `None`
+//! and the general reader ([`super::parse_head`]) decides. Where it answers, the answer is the general reader's
+//! (`same_as_the_general_reader` below, and the head_parser fuzz target through `HeadParser::parse`).
+
+use http::Method;
+
+use super::fields::VALUE;
+use super::framing::{Fold, HOST, TOKEN};
+use super::{Parsed, Version};
+use crate::config::Limits;
+use crate::headers::Span;
+
+/// Target bytes that continue a path: visible ASCII but `?` and `#`.
+const PATH: [bool; 256] = target_class(b'?');
+/// Target bytes that continue a query: visible ASCII but `#`.
+const QUERY: [bool; 256] = target_class(b'#');
+
+const fn target_class(stop: u8) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        t[b] = b != b'#' as usize && b != stop as usize;
+        b += 1;
+    }
+    t
+}
+
+const HTTP11: u64 = u64::from_le_bytes(*b"HTTP/1.1");
+const HTTP10: u64 = u64::from_le_bytes(*b"HTTP/1.0");
+
+/// The index of the first byte at or after `i` that `class` does not hold; `None` if there is none before the end
+/// of `buf`. Four bytes a step while all four belong (the common case for paths and field values).
+#[inline(always)]
+fn skip(buf: &[u8], mut i: usize, class: &[bool; 256]) -> Option<usize> {
+    while let Some(&[a, b, c, d]) = buf.get(i..i + 4) {
+        if !(class[usize::from(a)]
+            & class[usize::from(b)]
+            & class[usize::from(c)]
+            & class[usize::from(d)])
+        {
+            break;
+        }
+        i += 4;
+    }
+    while let Some(&b) = buf.get(i) {
+        if !class[usize::from(b)] {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The head at the front of `buf` and its length, if it has the usual shape; `None`: ask the general reader.
+pub(super) fn parse(buf: &[u8], limits: &Limits) -> Option<(Parsed, usize)> {
+    let sp = skip(buf, 0, &TOKEN)?;
+    let method = match &buf[..sp] {
+        b"GET" => Method::GET,
+        b"POST" => Method::POST,
+        b"HEAD" => Method::HEAD,
+        b"PUT" => Method::PUT,
+        b"DELETE" => Method::DELETE,
+        b"PATCH" => Method::PATCH,
+        _ => return None,
+    };
+    if buf[sp] != b' ' {
+        return None;
+    }
+    let target_at = sp + 1;
+    if buf.get(target_at) != Some(&b'/') {
+        return None;
+    }
+    let mut end = skip(buf, target_at + 1, &PATH)?;
+    let query_at = if buf[end] == b'?' {
+        let q = end;
+        end = skip(buf, q + 1, &QUERY)?;
+        Some(q)
+    } else {
+        None
+    };
+    if buf[end] != b' ' || end - target_at > limits.max_target_bytes {
+        return None;
+    }
+    let version: [u8; 8] = buf.get(end + 1..end + 9)?.try_into().ok()?;
+    let version = match u64::from_le_bytes(version) {
+        HTTP11 => Version::Http11,
+        HTTP10 => Version::Http10,
+        _ => return None,
+    };
+    if buf.get(end + 9..end + 11)? != b"\r\n" {
+        return None;
+    }
+
+    let mut fold = Fold::default();
+    let mut fields = 0;
+    let mut i = end + 11;
+    loop {
+        if buf.get(i..i + 2)? == b"\r\n" {
+            i += 2;
+            break;
+        }
+        let colon = skip(buf, i, &TOKEN)?;
+        if colon == i || buf[colon] != b':' {
+            return None;
+        }
+        let name = &buf[i..colon];
+        let mut v = colon + 1;
+        while let Some(b' ' | b'\t') = buf.get(v) {
+            v += 1;
+        }
+        // A Host value is read with the Host class first: one pass both finds its end and checks it.
+        let host = name.len() == 4 && super::framing::is_name(name, b"host");
+        let mut e = if host { skip(buf, v, &HOST)? } else { v };
+        let host_ok = host && buf[e] == b'\r';
+        if !host_ok {
+            e = skip(buf, e, &VALUE)?;
+        }
+        if buf.get(e..e + 2)? != b"\r\n" {
+            return None;
+        }
+        let mut value = &buf[v..e];
+        while let [rest @ .., b' ' | b'\t'] = value {
+            value = rest;
+        }
+        fields += 1;
+        if fields > limits.max_headers
+            || name.len() + value.len() + 2 > limits.max_header_line_bytes
+        {
+            return None;
+        }
+        if host_ok {
+            fold.valid_host();
+        } else {
+            fold.field(name, value).ok()?;
+        }
+        i = e + 2;
+    }
+    let sem = fold.finish(version == Version::Http11).ok()?;
+
+    let span = |a: usize, b: usize| Span {
+        start: a as u32,
+        len: (b - a) as u32,
+    };
+    let path_end = query_at.unwrap_or(end);
+    Some((
+        Parsed {
+            method,
+            version,
+            path: Some(span(target_at, path_end)),
+            query: query_at.map(|q| span(q + 1, end)),
+            asterisk: false,
+            sem,
+        },
+        i,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn general(head: &[u8]) -> Option<(Parsed, usize)> {
+        super::super::parse_head(head, &Limits::default())
+            .ok()
+            .flatten()
+    }
+
+    /// Where the fast reader answers, the general reader gives the same answer.
+    fn agrees(head: &[u8]) -> bool {
+        match parse(head, &Limits::default()) {
+            Some(fast) => {
+                assert_eq!(
+                    Some(&fast),
+                    general(head).as_ref(),
+                    "{:?}",
+                    String::from_utf8_lossy(head)
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn reads_the_usual_heads() {
+        for head in [
+            "GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
+            "GET / HTTP/1.0\r\n\r\n",
+            "GET /a/b?x=1&y=%20z?w HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nUser-Agent: curl/8.0\r\n\r\n",
+            "GET /? HTTP/1.1\r\nhost: [::1]:80\r\n\r\n",
+            "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\nContent-Type: a/b\r\n\r\nbody=42",
+            "PUT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
+            "DELETE /x HTTP/1.1\r\nHOST:x\r\nConnection: close\r\nX-Empty:\r\nX-Ows: \t v \t\r\n\r\n",
+            "HEAD /x HTTP/1.0\r\nConnection: keep-alive\r\nX: caf\u{e9}\r\n\r\n",
+            "PATCH /x HTTP/1.1\r\nHost: x y\r\n\r\n",
+        ] {
+            let fast = parse(head.as_bytes(), &Limits::default());
+            let host_refused = head.contains("Host: x y");
+            assert_eq!(fast.is_some(), !host_refused, "{head:?}");
+            agrees(head.as_bytes());
+        }
+    }
+
+    #[test]
+    fn leaves_everything_else_to_the_general_reader() {
+        for head in [
+            "GET /plaintext HTTP/1.1\r\nHost: x\r\n",
+            "GET /plaintext HTTP/1.1\r\nHost: x\r\n\r",
+            "GET /plaintext HTTP/1.1\nHost: x\n\n",
+            "GET /plaintext HTTP/1.1\r\nHost: x\n\r\n",
+            "GET /plaintext HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+            "GET /caf\u{e9} HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n",
+            "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+            "PROPFIND / HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.2\r\nHost: x\r\n\r\n",
+            "GET  / HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n",
+        ] {
+            assert!(
+                parse(head.as_bytes(), &Limits::default()).is_none(),
+                "{head:?}"
+            );
+        }
+        let tight = Limits {
+            max_headers: 1,
+            ..Limits::default()
+        };
+        assert!(parse(b"GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n\r\n", &tight).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_as_the_general_reader(
+            method in "(GET|POST|PUT|HEAD|DELETE|PATCH|OPTIONS|G@T|get)",
+            sp in "( |  |\t)",
+            target in "(/|/a|/a/b\\.c|/a\\?b=c|/\\?|/a\\?b\\?c|/a#b|\\*|http://h/p|/caf\u{e9}|/\\x7f|/[a-z%?=&]{0,12})",
+            version in "(HTTP/1\\.1|HTTP/1\\.0|HTTP/1\\.2|HTTP/2\\.0|HTTP/1\\.)",
+            eol in "(\r\n|\n|\r)",
+            fields in proptest::collection::vec(
+                (
+                    "(Host|host|HOST|Content-Length|Transfer-Encoding|Connection|Expect|X-A|Bad Name| Host|)",
+                    "(:|: |:\t| :)",
+                    "(x|127\\.0\\.0\\.1:80|\\[::1\\]|a b|7|chunked|close|keep-alive|100-continue|caf\u{e9}|\\x01| v |)",
+                    "(\r\n|\n|\r\n )",
+                ),
+                0..5,
+            ),
+            end in "(\r\n|\n|\r|)",
+        ) {
+            let mut head = format!("{method}{sp}{target} {version}{eol}");
+            for (n, c, v, e) in &fields {
+                head.push_str(&format!("{n}{c}{v}{e}"));
+            }
+            head.push_str(&end);
+            agrees(head.as_bytes());
+        }
+    }
+}
