@@ -463,10 +463,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         http11: bool,
         keep_alive: &mut bool,
     ) -> Option<(crate::response::BodyStream, Option<u64>, Framing)> {
-        if res
-            .header(http::header::CONNECTION)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
-        {
+        if res.asks_to_close() {
             *keep_alive = false;
         }
         let framing = Framing::choose(res.status(), res.body().len(), http11);

@@ -11,22 +11,36 @@ use crate::response::{IntoResponse, Response};
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-/// The size of a thread's arena for JSON bodies (see `into_response`); bodies over a quarter of it get their own.
+/// The size of a thread's arena for JSON bodies (see `into_response`); a body over a quarter of it keeps the buffer
+/// it grew into to itself.
 const ARENA_CHUNK: usize = 8 * 1024;
-/// The most a thread's scratch buffer keeps between responses.
-const SCRATCH_KEEP: usize = 64 * 1024;
-
-/// Where a thread serializes JSON responses.
-struct Buffers {
-    scratch: Vec<u8>,
-    arena: BytesMut,
-}
+/// The least room the arena must have left before a body is serialized into it; with less, a new chunk is taken.
+const ARENA_ROOM: usize = 512;
 
 thread_local! {
-    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers {
-        scratch: Vec::new(),
-        arena: BytesMut::new(),
-    });
+    /// Where this thread serializes JSON responses.
+    static ARENA: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::new());
+}
+
+/// serde_json's output straight into the arena.
+struct ArenaWriter<'a>(&'a mut BytesMut);
+
+impl std::io::Write for ArenaWriter<'_> {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// JSON, both ways.
@@ -76,36 +90,35 @@ impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        // Serialized into this thread's scratch `Vec` (serde_json writes to a `Vec` fastest), then copied into this
-        // thread's arena: the body is a slice of a buffer shared with the bodies before it, so it costs no
-        // allocation (dropping it decrements the buffer's count; the space is reclaimed once all are dropped, in
-        // the usual case when the next body is made). Serializing into a fresh `Vec` took two allocations and
-        // frees per response (the `Vec`, then the shared header `Bytes` puts on one whose capacity is not its
-        // length).
-        let serialized = BUFFERS.with(|cell| {
-            let Ok(mut buffers) = cell.try_borrow_mut() else {
+        // Serialized into this thread's arena: the body is a slice of a buffer shared with the bodies before it,
+        // so it costs no allocation (dropping it decrements the buffer's count; the space is reclaimed once all are
+        // dropped, in the usual case when the next body is made). A body that outgrows what is left of the buffer
+        // moves to a bigger one as it is written. Serializing into a fresh `Vec` took two allocations and frees per
+        // response (the `Vec`, then the shared header `Bytes` puts on one whose capacity is not its length).
+        let serialized = ARENA.with(|cell| {
+            let Ok(mut arena) = cell.try_borrow_mut() else {
                 // Serialize called into_response again (a `Json` inside a `Serialize` impl): a buffer of its own.
                 let mut buf = Vec::with_capacity(128);
                 return serde_json::to_writer(&mut buf, &self.0).map(|()| Bytes::from(buf));
             };
-            let Buffers { scratch, arena } = &mut *buffers;
-            scratch.clear();
-            let r = serde_json::to_writer(&mut *scratch, &self.0).map(|()| {
-                if scratch.len() > ARENA_CHUNK / 4 {
-                    // A large body gets a buffer of its own.
-                    return Bytes::copy_from_slice(scratch);
-                }
-                // Empty (everything before was split off): its capacity is what is left of the buffer.
-                if arena.capacity() < scratch.len() {
-                    arena.reserve(ARENA_CHUNK);
-                }
-                arena.extend_from_slice(scratch);
-                arena.split().freeze()
-            });
-            if scratch.capacity() > SCRATCH_KEEP {
-                *scratch = Vec::new();
+            // Empty (everything before was split off): its capacity is what is left of the buffer.
+            if arena.capacity() < ARENA_ROOM {
+                arena.reserve(ARENA_CHUNK);
             }
-            r
+            match serde_json::to_writer(ArenaWriter(&mut arena), &self.0) {
+                Ok(()) => {
+                    let body = arena.split().freeze();
+                    if body.len() > ARENA_CHUNK / 4 {
+                        // It made the arena grow: let that buffer go with the body, not stay as the arena.
+                        *arena = BytesMut::new();
+                    }
+                    Ok(body)
+                }
+                Err(e) => {
+                    arena.clear();
+                    Err(e)
+                }
+            }
         });
         match serialized {
             Ok(body) => Response::with_content(APPLICATION_JSON, body),

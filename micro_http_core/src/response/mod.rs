@@ -157,6 +157,15 @@ impl Response {
             .map(|(_, v)| v)
     }
 
+    /// `true` if the first `Connection` field the handler set is `close` (the connection ends after this response).
+    /// Without fields beyond the content type, as most responses are, it looks at nothing.
+    pub(crate) fn asks_to_close(&self) -> bool {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == header::CONNECTION)
+            .is_some_and(|(_, v)| v.as_bytes().eq_ignore_ascii_case(b"close"))
+    }
+
     /// Every header field, `Content-Type` first.
     pub fn headers(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
         self.content_type
