@@ -219,6 +219,26 @@ mod tests {
         assert_eq!(res.content_type().unwrap(), "application/json");
     }
 
+    /// Writes a first element, then fails.
+    struct FailsHalfway;
+
+    impl Serialize for FailsHalfway {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::{Error, SerializeSeq};
+            let mut seq = s.serialize_seq(Some(2))?;
+            seq.serialize_element("written before the failure")?;
+            Err(S::Error::custom("halfway"))
+        }
+    }
+
+    #[test]
+    fn a_failed_serialization_answers_500_and_leaves_nothing_in_the_arena() {
+        let res = Json(FailsHalfway).into_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body_text(&res).contains("written before"));
+        assert_eq!(body_text(&Json([1, 2]).into_response()), "[1,2]");
+    }
+
     #[test]
     fn bodies_kept_alive_stay_intact_while_the_arena_fills_and_starts_again() {
         // 3,000 bodies of ~60 bytes go through several 8 KiB buffers; every 7th is kept until the end.
