@@ -197,6 +197,12 @@ mod tests {
             "DELETE /x HTTP/1.1\r\nHOST:x\r\nConnection: close\r\nX-Empty:\r\nX-Ows: \t v \t\r\n\r\n",
             "HEAD /x HTTP/1.0\r\nConnection: keep-alive\r\nX: caf\u{e9}\r\n\r\n",
             "PATCH /x HTTP/1.1\r\nHost: x y\r\n\r\n",
+            // A browser's navigation (Chrome 124, as in benches/parse.rs): quotes, commas and spaces are value bytes.
+            "GET /api/v1/users/42?tab=posts HTTP/1.1\r\nHost: localhost:8080\r\nConnection: keep-alive\r\n\
+             sec-ch-ua: \"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\", \"Not-A.Brand\";v=\"99\"\r\n\
+             User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0\r\n\
+             Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n\
+             Accept-Language: en-US,en;q=0.9\r\n\r\n",
         ] {
             let fast = parse(head.as_bytes(), &Limits::default());
             let host_refused = head.contains("Host: x y");
