@@ -9,7 +9,7 @@
 use http::Method;
 
 use super::fields::VALUE;
-use super::framing::{Fold, HOST, TOKEN};
+use super::framing::{is_name, Fold, HOST, TOKEN};
 use super::{Parsed, Version};
 use crate::config::Limits;
 use crate::headers::Span;
@@ -113,7 +113,7 @@ pub(super) fn parse(buf: &[u8], limits: &Limits) -> Option<(Parsed, usize)> {
             v += 1;
         }
         // A Host value is read with the Host class first: one pass both finds its end and checks it.
-        let host = name.len() == 4 && super::framing::is_name(name, b"host");
+        let host = name.len() == 4 && is_name(name, b"host");
         let mut e = if host { skip(buf, v, &HOST)? } else { v };
         let host_ok = host && buf[e] == b'\r';
         if !host_ok {

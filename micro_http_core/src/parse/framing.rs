@@ -118,12 +118,12 @@ impl Fold {
         Ok(())
     }
 
-    /// What the fields say, once all were seen.
     /// A Host field whose value the caller has already found valid.
     pub(crate) fn valid_host(&mut self) {
         self.hosts += 1;
     }
 
+    /// What the fields say, once all were seen.
     pub(crate) fn finish(self, http11: bool) -> Result<Semantics, HttpError> {
         // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request without Host or with more than one.
         if self.hosts > 1 {

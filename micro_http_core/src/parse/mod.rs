@@ -84,9 +84,9 @@ impl HeadParser {
             ));
         }
         if self.scanned == 0 {
-            // The common case, a whole head in the buffer: one httparse pass finds its end and parses it. Anything
-            // else (incomplete, refused) takes the path below, so the answer does not depend on how the bytes
-            // were split across reads.
+            // The common case, a whole head in the buffer: one pass finds its end and parses it, the fast reader's
+            // if the head has the usual shape, else the general reader's. Anything else (incomplete, refused) takes
+            // the path below, so the answer does not depend on how the bytes were split across reads.
             let whole = fast::parse(buf, limits).or_else(|| parse_head(buf, limits).ok().flatten());
             if let Some((parsed, end)) = whole {
                 if end <= limits.max_head_bytes {
