@@ -10,20 +10,22 @@ use http::Method;
 
 use super::fields::VALUE;
 use super::framing::{is_name, Fold, HOST, TOKEN};
+use super::target::refused;
 use super::{Parsed, Version};
 use crate::config::Limits;
 use crate::headers::Span;
 
-/// Target bytes that continue a path: visible ASCII but `?` and `#`.
+/// Target bytes that continue a path: those a target may hold (visible ASCII but `#`), but `?`.
 const PATH: [bool; 256] = target_class(b'?');
-/// Target bytes that continue a query: visible ASCII but `#`.
+/// Target bytes that continue a query: those a target may hold.
 const QUERY: [bool; 256] = target_class(b'#');
 
+/// The bytes [`refused`] allows in a target, less `stop`.
 const fn target_class(stop: u8) -> [bool; 256] {
     let mut t = [false; 256];
-    let mut b = 0x21;
-    while b < 0x7f {
-        t[b] = b != b'#' as usize && b != stop as usize;
+    let mut b = 0;
+    while b < 256 {
+        t[b] = !refused(b as u8) && b != stop as usize;
         b += 1;
     }
     t

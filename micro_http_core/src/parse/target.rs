@@ -27,8 +27,8 @@ pub(crate) struct Scan {
 }
 
 /// A byte a request-target may not hold: anything but visible ASCII, and `#`.
-fn refused(b: u8) -> bool {
-    !(0x21..=0x7e).contains(&b) || b == b'#'
+pub(super) const fn refused(b: u8) -> bool {
+    b < 0x21 || b > 0x7e || b == b'#'
 }
 
 impl Scan {
