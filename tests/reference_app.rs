@@ -111,6 +111,40 @@ async fn multipart_upload() {
     assert!(!std::path::Path::new("/etc/<evil>.txt").exists());
 }
 
+/// A 3 MiB file sent in 7 KiB writes, its bytes full of near-boundaries, is counted to the byte; a body over
+/// the route's 10 MiB limit is refused with 413 from its head alone.
+#[tokio::test]
+async fn large_upload_streams_and_the_limit_holds() {
+    let a = addr().await;
+    let near = b"\r\n--BOUNDAR\r\n-BOUNDARY\r\n--\xff\x00";
+    let file: Vec<u8> = near.iter().copied().cycle().take(3 << 20).collect();
+    for (file, status) in [(&file[..], 200), (&vec![b'x'; 10 << 20][..], 413)] {
+        let mut body = b"--BOUNDARY\r\nContent-Disposition: form-data; name=\"file1\"; filename=\"big.bin\"\r\n\r\n".to_vec();
+        body.extend_from_slice(file);
+        body.extend_from_slice(b"\r\n--BOUNDARY--\r\n");
+        let mut c = Client::connect(a).await;
+        c.send(format!(
+            "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=BOUNDARY\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        ))
+        .await;
+        if status == 200 {
+            for piece in body.chunks(7 * 1024) {
+                c.send(piece).await;
+            }
+        }
+        let r = c.read_response(false).await;
+        assert_eq!(r.status, status, "{}", r.text());
+        if status == 200 {
+            assert!(
+                r.text().contains(&format!("{} bytes", 3 << 20)),
+                "{}",
+                r.text()
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn api_echo() {
     let a = addr().await;
