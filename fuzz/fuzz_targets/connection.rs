@@ -23,7 +23,8 @@ use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use micro_http_core::app::Service;
 use micro_http_core::response::BodyStream;
-use micro_http_core::{App, Method, Request, Response, StatusCode};
+use micro_http_core::extract::Multipart;
+use micro_http_core::{App, FromRequest, IntoResponse, Method, Request, Response, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The payload of the one panic that is expected (from the `/panic` handler); any other panic is a finding.
@@ -64,6 +65,31 @@ fn service() -> Arc<Service> {
             Response::new(StatusCode::OK).with_stream(stream, None)
         })
         .route(Method::PUT, "/ignore", |_req: Request| async { StatusCode::NO_CONTENT })
+        .route_with_limit(Method::POST, "/upload", Some(2048), |mut req: Request| async move {
+            let mut form = match Multipart::from_request(&mut req).await {
+                Ok(form) => form,
+                Err(e) => return e.into_response(),
+            };
+            form.field_limit(512);
+            let mut report = String::new();
+            loop {
+                let mut field = match form.next_field().await {
+                    Ok(Some(field)) => field,
+                    Ok(None) => return Response::text(StatusCode::OK, report),
+                    Err(e) => return e.into_response(),
+                };
+                let mut size = 0;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => size += chunk.len(),
+                        Ok(None) => break,
+                        Err(e) => return e.into_response(),
+                    }
+                }
+                assert!(size <= 512, "a field got past its limit");
+                report.push_str(&format!("{:?} {:?} {size}\n", field.name(), field.file_name()));
+            }
+        })
         .with_limits(|l| {
             l.max_head_bytes = 2048;
             l.max_headers = 16;

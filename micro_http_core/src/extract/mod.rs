@@ -18,6 +18,9 @@ mod state;
 pub use form::Form;
 pub use json::Json;
 #[cfg(feature = "multipart")]
+#[doc(hidden)]
+pub use multipart::fuzz_multipart;
+#[cfg(feature = "multipart")]
 pub use multipart::{Field, Multipart};
 pub use parts::PeerAddr;
 pub use path::Path;

@@ -14,6 +14,9 @@ use crate::request::Request;
 use head::PartHead;
 use reader::PartReader;
 
+#[doc(hidden)]
+pub use reader::fuzz_read as fuzz_multipart;
+
 /// A `multipart/form-data` body, read field by field as it arrives. Another content type answers 415; a body
 /// over the route's limit, or a field over the per-field limit (the route's limit unless set lower with
 /// [`Multipart::field_limit`]), 413; a malformed body, 400.

@@ -4,6 +4,7 @@
 //! [`MAX_PART_HEAD`] bytes), or a field's data up to the point where a delimiter could begin. The rest of a
 //! body is never held, so memory stays bounded whatever the body's size.
 
+use std::future::poll_fn;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -251,59 +252,84 @@ impl PartReader {
     }
 }
 
+/// Fuzz entry point (not a public API): `[piece size] [field limit] [body ...]` is read whole and in pieces of
+/// `(piece size % 64) + 1` bytes with boundary `XYZ`; panics unless both readings give the same parts and the
+/// same error, and no field got past the limit.
+#[doc(hidden)]
+pub fn fuzz_read(data: &[u8]) {
+    let [piece, limit, body @ ..] = data else {
+        return;
+    };
+    let limit = u64::from(*limit);
+    let whole = read_all(vec![body.to_vec()], "XYZ", limit);
+    let pieces = read_all(
+        body.chunks(usize::from(piece % 64) + 1)
+            .map(<[u8]>::to_vec)
+            .collect(),
+        "XYZ",
+        limit,
+    );
+    assert_eq!(
+        whole, pieces,
+        "the same body read differently whole and in pieces"
+    );
+    assert!(
+        whole.0.iter().all(|(_, data)| data.len() as u64 <= limit),
+        "a field got past its limit"
+    );
+}
+
+/// Every part (head and data) of `chunks` read through a streaming body, and the error that ended the
+/// reading, if one did.
+fn read_all(
+    chunks: Vec<Vec<u8>>,
+    boundary: &str,
+    field_limit: u64,
+) -> (Vec<(PartHead, Vec<u8>)>, Option<Rejection>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let (body, feed) = Body::streaming(u64::MAX);
+        tokio::spawn(async move {
+            if feed.demand.await.is_ok() {
+                for chunk in chunks {
+                    if feed.tx.send(Ok(chunk.into())).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        let mut reader = PartReader::new(body, boundary, field_limit);
+        let mut parts = Vec::new();
+        loop {
+            let head = match poll_fn(|cx| reader.poll_next_part(cx)).await {
+                Ok(Some(head)) => head,
+                Ok(None) => return (parts, None),
+                Err(e) => return (parts, Some(e)),
+            };
+            let field = reader.current_field();
+            let mut data = Vec::new();
+            loop {
+                match poll_fn(|cx| reader.poll_field_data(cx, field)).await {
+                    Ok(Some(piece)) => data.extend_from_slice(&piece),
+                    Ok(None) => break,
+                    Err(e) => {
+                        parts.push((head, data));
+                        return (parts, Some(e));
+                    }
+                }
+            }
+            parts.push((head, data));
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use std::future::poll_fn;
-
     use proptest::prelude::*;
 
     use super::*;
-
-    /// Every part (head and data) of `chunks` read through a streaming body, and the error that ended the
-    /// reading, if one did.
-    fn read_all(
-        chunks: Vec<Vec<u8>>,
-        boundary: &str,
-        field_limit: u64,
-    ) -> (Vec<(PartHead, Vec<u8>)>, Option<Rejection>) {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let (body, feed) = Body::streaming(u64::MAX);
-            tokio::spawn(async move {
-                if feed.demand.await.is_ok() {
-                    for chunk in chunks {
-                        if feed.tx.send(Ok(chunk.into())).await.is_err() {
-                            break;
-                        }
-                    }
-                }
-            });
-            let mut reader = PartReader::new(body, boundary, field_limit);
-            let mut parts = Vec::new();
-            loop {
-                let head = match poll_fn(|cx| reader.poll_next_part(cx)).await {
-                    Ok(Some(head)) => head,
-                    Ok(None) => return (parts, None),
-                    Err(e) => return (parts, Some(e)),
-                };
-                let field = reader.current_field();
-                let mut data = Vec::new();
-                loop {
-                    match poll_fn(|cx| reader.poll_field_data(cx, field)).await {
-                        Ok(Some(piece)) => data.extend_from_slice(&piece),
-                        Ok(None) => break,
-                        Err(e) => {
-                            parts.push((head, data));
-                            return (parts, Some(e));
-                        }
-                    }
-                }
-                parts.push((head, data));
-            }
-        })
-    }
 
     fn whole(body: &[u8]) -> (Vec<(PartHead, Vec<u8>)>, Option<Rejection>) {
         read_all(vec![body.to_vec()], "XYZ", u64::MAX)
