@@ -9,7 +9,7 @@ use std::task::{ready, Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::StatusCode;
-use memchr::memmem::Finder;
+use memchr::memmem::{self, Finder};
 
 use super::head::{PartHead, MAX_PART_FIELDS};
 use crate::body::Body;
@@ -45,6 +45,8 @@ pub(super) struct PartReader {
     failed: Option<Rejection>,
     field: u64,
     field_read: u64,
+    /// How much of the buffer is known to hold no blank line yet, while in a part head.
+    head_scanned: usize,
     pub(super) field_limit: u64,
 }
 
@@ -63,6 +65,7 @@ impl PartReader {
             failed: None,
             field: 0,
             field_read: 0,
+            head_scanned: 0,
             field_limit,
         }
     }
@@ -214,6 +217,7 @@ impl PartReader {
         if rest.starts_with(b"\r\n") {
             self.buf.advance(padding + 2);
             self.state = State::Head;
+            self.head_scanned = 0;
             return Ok(true);
         }
         // Still incomplete if what arrived can become `--`, or padding and CRLF.
@@ -228,8 +232,21 @@ impl PartReader {
 
     /// Parses the part head in the buffer; `Ok(None)` while it is incomplete.
     fn head(&mut self) -> Result<Option<PartHead>, Rejection> {
+        // A head ends at a blank line. Until one can have arrived it is not parsed again, or a head trickled in
+        // byte by byte would be parsed once per byte.
+        let from = self.head_scanned.saturating_sub(2);
+        let ended = self.buf.starts_with(b"\n")
+            || self.buf.starts_with(b"\r\n")
+            || memmem::find(&self.buf[from..], b"\n\n").is_some()
+            || memmem::find(&self.buf[from..], b"\n\r\n").is_some();
+        if !ended && self.buf.len() <= MAX_PART_HEAD {
+            self.head_scanned = self.buf.len();
+            return Ok(None);
+        }
+        // What lies past the limit is not looked at, so the verdict does not depend on how much has arrived.
+        let head = &self.buf[..self.buf.len().min(MAX_PART_HEAD + 1)];
         let mut fields = [httparse::EMPTY_HEADER; MAX_PART_FIELDS];
-        match httparse::parse_headers(&self.buf, &mut fields) {
+        match httparse::parse_headers(head, &mut fields) {
             Ok(httparse::Status::Complete((len, fields))) if len <= MAX_PART_HEAD => {
                 let head = PartHead::from_fields(fields);
                 self.buf.advance(len);
@@ -425,23 +442,35 @@ mod tests {
             error(&whole(many.as_bytes())).1,
             format!("invalid multipart body: a part has more than {MAX_PART_FIELDS} header fields")
         );
+        // Too large, with or without a malformed byte past the limit, however it arrives.
         let big = format!(
             "--XYZ\r\nX-A: {}\r\n\r\n\r\n--XYZ--",
             "b".repeat(MAX_PART_HEAD)
         );
-        for outcome in [
-            whole(big.as_bytes()),
-            read_all(
-                big.as_bytes().chunks(1000).map(<[u8]>::to_vec).collect(),
-                "XYZ",
-                u64::MAX,
-            ),
-        ] {
-            assert_eq!(
-                error(&outcome).1,
-                format!("invalid multipart body: a part head is larger than {MAX_PART_HEAD} bytes")
-            );
+        let bad_past_limit = format!(
+            "--XYZ\r\nX-A: {}\u{1}\r\n\r\n\r\n--XYZ--",
+            "b".repeat(MAX_PART_HEAD)
+        );
+        for big in [big, bad_past_limit] {
+            let pieces = big.as_bytes().chunks(1000).map(<[u8]>::to_vec).collect();
+            for outcome in [whole(big.as_bytes()), read_all(pieces, "XYZ", u64::MAX)] {
+                assert_eq!(
+                    error(&outcome).1,
+                    format!(
+                        "invalid multipart body: a part head is larger than {MAX_PART_HEAD} bytes"
+                    )
+                );
+            }
         }
+        // A large valid head trickled in byte by byte.
+        let large = format!(
+            "--XYZ\r\nContent-Disposition: form-data; name=a\r\nX-A: {}\r\n\r\nv\r\n--XYZ--",
+            "b".repeat(MAX_PART_HEAD - 100)
+        );
+        assert_eq!(
+            bytewise(large.as_bytes()),
+            (vec![(named("a"), b"v".to_vec())], None)
+        );
         let padded = format!("--XYZ{}", " ".repeat(MAX_PART_HEAD + 1));
         assert_eq!(error(&whole(padded.as_bytes())).0, 400);
     }
