@@ -52,7 +52,7 @@ pub(crate) struct FieldSpan {
 pub struct Headers {
     /// The whole head, request line first; the parser has checked every field line in it.
     buf: Bytes,
-    fields: OnceLock<Vec<FieldSpan>>,
+    fields: OnceLock<Box<[FieldSpan]>>,
 }
 
 impl Headers {
@@ -65,7 +65,8 @@ impl Headers {
     }
 
     fn fields(&self) -> &[FieldSpan] {
-        self.fields.get_or_init(|| field_spans(&self.buf))
+        self.fields
+            .get_or_init(|| field_spans(&self.buf).into_boxed_slice())
     }
 
     pub(crate) fn buf(&self) -> &Bytes {
@@ -123,7 +124,10 @@ impl Headers {
 /// Where the name and value of each field line of `head` lie: read again by the parser's own field reader,
 /// with no limits (the head was accepted under the server's). Empty values are empty spans at 0.
 pub(crate) fn field_spans(head: &[u8]) -> Vec<FieldSpan> {
-    let mut spans = Vec::new();
+    // One field per line between the request line and the blank line: sized once, so the boxed slice the
+    // spans end in needs no shrinking.
+    let lines = head.iter().filter(|&&b| b == b'\n').count();
+    let mut spans = Vec::with_capacity(lines.saturating_sub(2));
     let Some(line_end) = head.iter().position(|&b| b == b'\n') else {
         return spans;
     };
@@ -154,5 +158,28 @@ impl fmt::Debug for Headers {
         f.debug_map()
             .entries(self.iter().map(|(n, v)| (n, String::from_utf8_lossy(v))))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_sized_once() {
+        for (raw, fields) in [
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\nX-Empty:\r\n\r\n",
+                3,
+            ),
+            ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 1),
+            ("GET / HTTP/1.0\r\n\r\n", 0),
+            ("GET / HTTP/1.1\nHost: a\nAccept: */*\n\n", 2),
+        ] {
+            let req = crate::test::request(raw);
+            let spans = field_spans(req.headers().buf());
+            assert_eq!((spans.len(), spans.capacity()), (fields, fields), "{raw:?}");
+            assert_eq!(req.headers().len(), fields);
+        }
     }
 }
