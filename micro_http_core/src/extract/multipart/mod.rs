@@ -224,6 +224,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_limit_lowered_below_what_a_field_gave_stops_it() {
+        let head = "--XYZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n0123456789012345678901234567890";
+        let (body, feed) = crate::Body::streaming(u64::MAX);
+        let mut req = upload("");
+        req.set_body(body);
+        tokio::spawn(async move {
+            let _ = feed.demand.await;
+            for piece in [head, "0123456789\r\n--XYZ--\r\n"] {
+                let _ = feed.tx.send(Ok(Bytes::from(piece))).await;
+            }
+        });
+        let mut m = Multipart::from_request(&mut req).await.unwrap();
+        let mut f = m.next_field().await.unwrap().unwrap();
+        let first = f.chunk().await.unwrap().unwrap();
+        assert_eq!(&first[..], b"0123456789012345678901234");
+        m.field_limit(10);
+        let e = f.chunk().await.unwrap_err();
+        assert_eq!(
+            (e.status().as_u16(), e.message()),
+            (413, "multipart field larger than the limit of 10 bytes")
+        );
+    }
+
+    #[tokio::test]
     async fn a_field_left_behind_reads_as_ended() {
         let body = "--XYZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nfirst\r\n\
                     --XYZ\r\nContent-Disposition: form-data; name=\"b\"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsecond\r\n--XYZ--\r\n";

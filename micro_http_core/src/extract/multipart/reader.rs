@@ -123,7 +123,8 @@ impl PartReader {
                 Some(mut data) => {
                     // Exactly the first `field_limit` bytes are handed out, however the body was cut into
                     // chunks; the call after them fails.
-                    let room = self.field_limit - self.field_read;
+                    // Saturating: the limit may have been lowered below what this field already gave.
+                    let room = self.field_limit.saturating_sub(self.field_read);
                     if data.len() as u64 > room {
                         self.failed = Some(Rejection::new(
                             StatusCode::PAYLOAD_TOO_LARGE,
