@@ -60,10 +60,10 @@ impl Multipart {
     /// The next field, or `None` after the last. What the handler left unread of the previous field is
     /// skipped.
     pub async fn next_field(&mut self) -> Result<Option<Field>, Rejection> {
-        let head = poll_fn(|cx| lock(&self.reader).poll_next_part(cx)).await?;
-        Ok(head.map(|head| Field {
+        let part = poll_fn(|cx| lock(&self.reader).poll_next_part(cx)).await?;
+        Ok(part.map(|(number, head)| Field {
             reader: self.reader.clone(),
-            number: lock(&self.reader).current_field(),
+            number,
             head,
         }))
     }

@@ -70,16 +70,12 @@ impl PartReader {
         }
     }
 
-    /// The number of the current field (1 for the first), 0 before the first.
-    pub(super) fn current_field(&self) -> u64 {
-        self.field
-    }
-
-    /// The head of the next part, skipping what is left of the current field; `None` after the last part.
+    /// The number (1 for the first) and head of the next part, skipping what is left of the current field;
+    /// `None` after the last part. The number is what [`poll_field_data`](Self::poll_field_data) takes.
     pub(super) fn poll_next_part(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<Option<PartHead>, Rejection>> {
+    ) -> Poll<Result<Option<(u64, PartHead)>, Rejection>> {
         loop {
             if let Some(e) = &self.failed {
                 return Poll::Ready(Err(e.clone()));
@@ -89,7 +85,7 @@ impl PartReader {
                 State::Preamble | State::Data => Ok(self.skip_to_delimiter()),
                 State::Delimiter => self.after_delimiter(),
                 State::Head => match self.head() {
-                    Ok(Some(head)) => return Poll::Ready(Ok(Some(head))),
+                    Ok(Some(head)) => return Poll::Ready(Ok(Some((self.field, head)))),
                     Ok(None) => Ok(false),
                     Err(e) => Err(e),
                 },
@@ -321,12 +317,11 @@ fn read_all(
         let mut reader = PartReader::new(body, boundary, field_limit);
         let mut parts = Vec::new();
         loop {
-            let head = match poll_fn(|cx| reader.poll_next_part(cx)).await {
-                Ok(Some(head)) => head,
+            let (field, head) = match poll_fn(|cx| reader.poll_next_part(cx)).await {
+                Ok(Some(part)) => part,
                 Ok(None) => return (parts, None),
                 Err(e) => return (parts, Some(e)),
             };
-            let field = reader.current_field();
             let mut data = Vec::new();
             loop {
                 match poll_fn(|cx| reader.poll_field_data(cx, field)).await {
@@ -529,11 +524,11 @@ mod tests {
             let mut reader = PartReader::new(Body::from_bytes(TWO_FIELDS), "XYZ", u64::MAX);
             assert_eq!(
                 poll_fn(|cx| reader.poll_next_part(cx)).await.unwrap(),
-                Some(named("a"))
+                Some((1, named("a")))
             );
             assert_eq!(
                 poll_fn(|cx| reader.poll_next_part(cx)).await.unwrap(),
-                Some(named("b"))
+                Some((2, named("b")))
             );
             assert_eq!(
                 poll_fn(|cx| reader.poll_field_data(cx, 1)).await.unwrap(),
