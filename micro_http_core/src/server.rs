@@ -316,14 +316,7 @@ async fn accept_loop(
         let service = service.clone();
         let rx = shutdown.watch();
         tasks.spawn(async move {
-            conn::serve(
-                stream,
-                Some(peer),
-                service,
-                rx,
-                tokio::net::TcpStream::poll_read_ready,
-            )
-            .await;
+            conn::serve(stream, Some(peer), service, rx, conn::Transport::tcp()).await;
             drop(permit);
         });
     }
@@ -406,5 +399,12 @@ where
     static STATE: std::sync::OnceLock<Arc<ShutdownState>> = std::sync::OnceLock::new();
     let state =
         STATE.get_or_init(|| ShutdownState::new().expect("cannot start micro_http's clock thread"));
-    conn::serve(stream, None, service, state.watch(), conn::always_ready).await;
+    conn::serve(
+        stream,
+        None,
+        service,
+        state.watch(),
+        conn::Transport::plain(),
+    )
+    .await;
 }

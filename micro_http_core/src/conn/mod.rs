@@ -13,8 +13,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{timeout, timeout_at, Instant as Deadline};
 
 mod pump;
+mod transport;
 
 use pump::{BodyDecoder, BodyPump};
+pub(crate) use transport::Transport;
 
 use crate::app::{Call, Service};
 use crate::body::Body;
@@ -62,40 +64,68 @@ struct Conn<S> {
     send_blocked_since: Option<Deadline>,
     /// Bytes of the batch (or streamed response) written so far.
     sent: u64,
-    /// Waits until `io` has bytes to read, so an idle connection needs no read buffer (see [`ReadReady`]).
-    ready: ReadReady<S>,
-}
-
-/// Polls a transport for read readiness without reading: for a socket, `TcpStream::poll_read_ready`; for a
-/// stream that cannot tell, always ready (the buffer is then allocated before the read waits).
-pub(crate) type ReadReady<S> = fn(&S, &mut Context<'_>) -> Poll<std::io::Result<()>>;
-
-/// The [`ReadReady`] of a stream that cannot wait for readiness on its own.
-pub(crate) fn always_ready<S>(_: &S, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-    Poll::Ready(Ok(()))
+    /// Its readiness and non-blocking calls, where the stream has them (a socket).
+    transport: Transport<S>,
 }
 
 /// Writes what `io` takes of `data` now, without waiting: `Ok(0)` if it would block (a no-op waker is registered
 /// then, which a timed write replaces), `Err` if the connection is gone.
-fn write_at_once<S: AsyncWrite + Unpin>(io: &mut S, data: &[u8]) -> Result<usize, Stop> {
-    match Pin::new(io).poll_write(&mut Context::from_waker(Waker::noop()), data) {
-        Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => Err(Stop::Close),
-        Poll::Ready(Ok(n)) => Ok(n),
-        Poll::Pending => Ok(0),
+fn write_at_once<S: AsyncWrite + Unpin>(
+    io: &mut S,
+    transport: Transport<S>,
+    data: &[u8],
+) -> Result<usize, Stop> {
+    let r = match transport.try_write {
+        Some(try_write) => match try_write(io, data) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(0),
+            r => r,
+        },
+        None => match Pin::new(io).poll_write(&mut Context::from_waker(Waker::noop()), data) {
+            Poll::Ready(r) => r,
+            Poll::Pending => return Ok(0),
+        },
+    };
+    match r {
+        Ok(0) | Err(_) => Err(Stop::Close),
+        Ok(n) => Ok(n),
     }
 }
 
 /// Reads what has arrived into `buf`; an unallocated buffer is allocated only once bytes are there to read.
 async fn read_some<S: AsyncRead + Unpin>(
     io: &mut S,
-    ready: ReadReady<S>,
+    transport: Transport<S>,
     buf: &mut BytesMut,
 ) -> std::io::Result<usize> {
     if buf.capacity() == 0 {
-        std::future::poll_fn(|cx| ready(io, cx)).await?;
+        std::future::poll_fn(|cx| (transport.ready)(io, cx)).await?;
         buf.reserve(HEAD_CHUNK);
     }
-    io.read_buf(buf).await
+    let Some(try_read) = transport.try_read else {
+        return io.read_buf(buf).await;
+    };
+    // Read first; wait (registering the waker) only when nothing has arrived, and read again once woken. Each
+    // read takes a unit of the task's cooperative budget, as `poll_read` does, so a client that never lets the
+    // socket run dry cannot keep its worker from the other connections.
+    std::future::poll_fn(|cx| {
+        let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+        loop {
+            match try_read(io, buf) {
+                Ok(None) => {}
+                Ok(Some(n)) => {
+                    coop.made_progress();
+                    return Poll::Ready(Ok(n));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            match (transport.ready)(io, cx) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await
 }
 
 /// Serves one connection until the client closes it, a limit or error closes it, or shutdown.
@@ -106,7 +136,7 @@ pub(crate) fn serve<S>(
     peer: Option<SocketAddr>,
     service: Arc<Service>,
     shutdown: ShutdownWatch,
-    ready: ReadReady<S>,
+    transport: Transport<S>,
 ) -> impl std::future::Future<Output = ()>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -121,7 +151,7 @@ where
         parser: HeadParser::default(),
         send_blocked_since: None,
         sent: 0,
-        ready,
+        transport,
     };
     async move {
         let stop = conn.run().await;
@@ -377,7 +407,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             });
             let read = tokio::select! {
                 biased;
-                r = read_some(&mut self.io, self.ready, &mut self.rbuf) => r,
+                r = read_some(&mut self.io, self.transport, &mut self.rbuf) => r,
                 wake = self.shutdown.request_wait((!started).then_some(idle)) => match wake {
                     Wake::Deadline if !started && self.shutdown.now() < deadline => {
                         // The release deadline: give the buffers back, then wait for the real one.
@@ -550,7 +580,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         while !data.is_empty() {
             // Most writes complete at once: try without a timer first, and arm one only for a write that would
             // block.
-            let n = write_at_once(&mut self.io, data)?;
+            let n = write_at_once(&mut self.io, self.transport, data)?;
             if n > 0 {
                 data = &data[n..];
                 self.sent += n as u64;
@@ -581,7 +611,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         // Most batches go whole in one write that does not wait: done here, without the future of the timed
         // write.
-        let written = write_at_once(&mut self.io, &self.wbuf)?;
+        let written = write_at_once(&mut self.io, self.transport, &self.wbuf)?;
         let buf = std::mem::take(&mut self.wbuf);
         let r = if written == buf.len() {
             Ok(())
@@ -672,7 +702,7 @@ mod memory {
         let svc = crate::App::new().build().unwrap();
         let state = crate::shutdown::ShutdownState::new().unwrap();
         let (io, _peer) = tokio::io::duplex(64);
-        let future = super::serve(io, None, svc, state.watch(), super::always_ready);
+        let future = super::serve(io, None, svc, state.watch(), super::Transport::plain());
         let size = std::mem::size_of_val(&future);
         assert!(size <= 1600, "the connection future grew to {size} bytes");
     }
