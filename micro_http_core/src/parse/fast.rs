@@ -105,6 +105,7 @@ fn clean_value(x: u64) -> bool {
 }
 
 /// The head at the front of `buf` and its length, if it has the usual shape; `None`: ask the general reader.
+#[inline(always)]
 pub(super) fn parse(buf: &[u8], limits: &Limits) -> Option<(Parsed, usize)> {
     // The method and the space after it, compared four bytes at a time.
     let (method, sp) = match buf.first_chunk::<4>()? {

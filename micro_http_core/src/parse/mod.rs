@@ -84,11 +84,11 @@ impl HeadParser {
             ));
         }
         if self.scanned == 0 {
-            // The common case, a whole head in the buffer: one pass finds its end and parses it, the fast reader's
-            // if the head has the usual shape, else the general reader's. Anything else (incomplete, refused) takes
-            // the path below, so the answer does not depend on how the bytes were split across reads.
-            let whole = fast::parse(buf, limits).or_else(|| parse_head(buf, limits).ok().flatten());
-            if let Some((parsed, end)) = whole {
+            // The common case, a whole head of the usual shape in the buffer: one pass of the fast reader finds its
+            // end and parses it. Anything else (incomplete, unusual, refused) takes the path below, so the answer
+            // does not depend on how the bytes were split across reads, and a head that is still arriving is
+            // read again only once its end is there (not by both readers on every piece, as it was).
+            if let Some((parsed, end)) = fast::parse(buf, limits) {
                 if end <= limits.max_head_bytes {
                     let head = buf.split_to(end).freeze();
                     return Ok(Some(parsed.with_buf(head)));
@@ -108,7 +108,12 @@ impl HeadParser {
             ));
         }
         let head = buf.split_to(end).freeze();
-        match parse_head(&head, limits)? {
+        // The fast reader first here too: where it answers, its answer is the general reader's.
+        let parsed = match fast::parse(&head, limits) {
+            Some(whole) => Some(whole),
+            None => parse_head(&head, limits)?,
+        };
+        match parsed {
             Some((parsed, n)) if n == head.len() => Ok(Some(parsed.with_buf(head))),
             _ => Err(HttpError::bad_request("malformed request head")),
         }
