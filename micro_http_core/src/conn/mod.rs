@@ -68,8 +68,9 @@ struct Conn<S> {
     transport: Transport<S>,
 }
 
-/// Writes what `io` takes of `data` now, without waiting: `Ok(0)` if it would block (a no-op waker is registered
-/// then, which a timed write replaces), `Err` if the connection is gone.
+/// Writes what `io` takes of `data` now, without waiting: `Ok(0)` if it would block, `Err` if the connection is
+/// gone. A socket is written with `try_write`; another stream with `poll_write` and a no-op waker, which a timed
+/// write replaces.
 fn write_at_once<S: AsyncWrite + Unpin>(
     io: &mut S,
     transport: Transport<S>,
