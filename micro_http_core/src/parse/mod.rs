@@ -123,7 +123,7 @@ impl HeadParser {
 /// The index just past the blank line that ends a head (`\r\n\r\n`, or `\n\n` as RFC 9112 §2.2 lets us accept).
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while let Some(p) = buf.get(i..)?.iter().position(|&b| b == b'\n') {
+    while let Some(p) = memchr::memchr(b'\n', buf.get(i..)?) {
         let lf = i + p;
         match buf.get(lf + 1) {
             Some(b'\n') => return Some(lf + 2),
