@@ -395,9 +395,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             let spare = self.rbuf.capacity() - self.rbuf.len();
             // An unallocated buffer stays so until bytes arrive (`read_some`).
             if self.rbuf.capacity() > 0 && spare < HEAD_CHUNK / 4 {
-                // Doubling from HEAD_CHUNK; a consumed buffer is reclaimed in place.
-                self.rbuf
-                    .reserve(self.rbuf.len().clamp(HEAD_CHUNK, READ_CHUNK));
+                // Part of a head (or of pipelined requests) fills the buffer: read the rest in one step of
+                // READ_CHUNK rather than doubling from HEAD_CHUNK, which took a 1,000-byte head over several
+                // reads and parses. A buffer whose requests were all answered is empty and keeps its size, so an
+                // idle connection still holds HEAD_CHUNK at most. (A consumed buffer is reclaimed in place.)
+                self.rbuf.reserve(READ_CHUNK);
             }
             // Buffers held while idle are released after a while (see `release_buffers`).
             let holds_buffers = !started && self.rbuf.capacity() + self.wbuf.capacity() > 0;
