@@ -83,7 +83,10 @@ impl HeadParser {
                 "request-target too long",
             ));
         }
-        if self.scanned == 0 {
+        // Whether the fast reader has its verdict on these bytes already: it reads a head at the start of a fresh
+        // buffer below, and is not asked again about the same head.
+        let fresh = self.scanned == 0;
+        if fresh {
             // The common case, a whole head of the usual shape in the buffer: one pass of the fast reader finds its
             // end and parses it. Anything else (incomplete, unusual, refused) takes the path below, so the answer
             // does not depend on how the bytes were split across reads, and a head that is still arriving is
@@ -108,8 +111,9 @@ impl HeadParser {
             ));
         }
         let head = buf.split_to(end).freeze();
-        // The fast reader first here too: where it answers, its answer is the general reader's.
-        let parsed = match fast::parse(&head, limits) {
+        // The fast reader first for a head that came in pieces (one that came whole it has refused already):
+        // where it answers, its answer is the general reader's.
+        let parsed = match (!fresh).then(|| fast::parse(&head, limits)).flatten() {
             Some(whole) => Some(whole),
             None => parse_head(&head, limits)?,
         };
