@@ -280,18 +280,19 @@ async fn served_over_a_socket_too() {
     let addr: SocketAddr = server.local_addr();
     let handle = server.shutdown_handle();
     let task = tokio::spawn(server.run_until(std::future::pending()));
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(b"GET /x/typed/1/false HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut out = String::new();
-    tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        s.read_to_string(&mut out),
-    )
+    // A blocking std client on the blocking pool, bounded by its read timeout.
+    let out = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        s.write_all(b"GET /x/typed/1/false HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    })
     .await
-    .unwrap()
     .unwrap();
     assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
     assert!(out.ends_with("\r\n\r\n1 false"), "{out}");

@@ -105,20 +105,24 @@ async fn answers_rejections_and_panics_are_those_of_any_handler() {
 
 #[tokio::test]
 async fn over_a_socket_a_panic_at_once_leaves_the_connection_and_server_serving() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let server = app!().bind("127.0.0.1:0").await.expect("bind");
     let addr = server.local_addr();
     let handle = server.shutdown_handle();
     let task = tokio::spawn(server.run_until(std::future::pending()));
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    s.write_all(b"GET /now/panic/1 HTTP/1.1\r\nHost: t\r\n\r\nGET /now/4 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-        .await
-        .expect("write");
-    let mut got = Vec::new();
-    tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut got))
-        .await
-        .expect("answered in time")
-        .expect("read");
+    // A blocking std client on the blocking pool, bounded by its read timeout.
+    let got = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        s.write_all(b"GET /now/panic/1 HTTP/1.1\r\nHost: t\r\n\r\nGET /now/4 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .expect("write");
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).expect("answered in time");
+        got
+    })
+    .await
+    .unwrap();
     let got = String::from_utf8_lossy(&got);
     assert!(got.starts_with("HTTP/1.1 500 "), "{got}");
     assert!(got.contains("HTTP/1.1 200 OK"), "{got}");

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use http::{Method, StatusCode};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{timeout, timeout_at, Instant as Deadline};
 
 mod pump;
@@ -103,7 +103,7 @@ async fn read_some<S: AsyncRead + Unpin>(
         buf.reserve(HEAD_CHUNK);
     }
     let Some(try_read) = transport.try_read else {
-        return io.read_buf(buf).await;
+        return transport::read_buf(io, buf).await;
     };
     // Read first; wait (registering the waker) only when nothing has arrived, and read again once woken. Each
     // read takes a unit of the task's cooperative budget, as `poll_read` does, so a client that never lets the
@@ -596,7 +596,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 deadline = deadline
                     .min(started + limits.write_timeout + std::time::Duration::from_secs(secs));
             }
-            match timeout_at(deadline, self.io.write(data)).await {
+            match timeout_at(deadline, transport::write(&mut self.io, data)).await {
                 Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return Err(Stop::Close),
                 Ok(Ok(n)) => {
                     data = &data[n..];
@@ -635,14 +635,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     /// Half-closes, then reads and discards for a moment so the client gets our last response before the close.
     async fn linger(&mut self) {
-        let _ = timeout(std::time::Duration::from_millis(100), self.io.shutdown()).await;
+        let _ = timeout(
+            std::time::Duration::from_millis(100),
+            transport::shutdown(&mut self.io),
+        )
+        .await;
         // The read buffer is the scratch space (an array here would sit in every connection's future).
         let deadline = Deadline::now() + std::time::Duration::from_secs(1);
         let mut total = 0usize;
         while total < 256 * 1024 {
             self.rbuf.clear();
             self.rbuf.reserve(4096);
-            match timeout_at(deadline, self.io.read_buf(&mut self.rbuf)).await {
+            match timeout_at(deadline, transport::read_buf(&mut self.io, &mut self.rbuf)).await {
                 Ok(Ok(n)) if n > 0 => total += n,
                 _ => break,
             }

@@ -1,9 +1,10 @@
 //! Streaming a request body to the handler as it reads it, and draining what it left unread.
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{timeout, timeout_at, Instant as Deadline};
 
+use super::transport::{read_buf, write};
 use super::{CONTINUE, READ_CHUNK};
 use crate::body::{BodyError, BodyFeed};
 use crate::parse::chunked::{ChunkedDecoder, ChunkedError, Decoded};
@@ -121,7 +122,7 @@ impl BodyPump {
         }
         if self.expect_continue && self.continue_sent < CONTINUE.len() {
             // RFC 9110 §10.1.1: the client waits for this before sending the body.
-            match timeout(body_timeout, io.write(&CONTINUE[self.continue_sent..])).await {
+            match timeout(body_timeout, write(io, &CONTINUE[self.continue_sent..])).await {
                 Ok(Ok(n)) if n > 0 => {
                     self.continue_sent += n;
                     return Ok(());
@@ -172,7 +173,7 @@ impl BodyPump {
                 deadline =
                     deadline.min(start + body_timeout + std::time::Duration::from_secs(secs));
             }
-            match timeout_at(deadline, io.read_buf(rbuf)).await {
+            match timeout_at(deadline, read_buf(io, rbuf)).await {
                 Ok(Ok(0)) | Ok(Err(_)) => {
                     permit.send(Err(BodyError::Incomplete));
                     return Err(());
@@ -207,7 +208,7 @@ impl BodyPump {
                     if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
                         rbuf.reserve(READ_CHUNK);
                     }
-                    match timeout(limits.body_timeout, io.read_buf(rbuf)).await {
+                    match timeout(limits.body_timeout, read_buf(io, rbuf)).await {
                         Ok(Ok(n)) if n > 0 => {}
                         _ => return false,
                     }

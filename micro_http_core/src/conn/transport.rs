@@ -6,12 +6,20 @@
 //! and the connection registers its waker (`poll_read_ready`) only when there is nothing to read. What tokio's
 //! `poll_read` does after a short read, taking the readiness away so that the next wait does not begin with a
 //! read that would block, is done here the same way (BENCHMARKS.md has what it saved).
+//!
+//! Reads go straight into the connection buffer's spare capacity, as tokio's io-util `read_buf` does (see
+//! [`commit`]); the generic `read_buf`, `write` and `shutdown` below stand in for io-util's `AsyncReadExt` and
+//! `AsyncWriteExt`, which this crate does without.
 
+use std::future::poll_fn;
 use std::io;
+use std::mem::MaybeUninit;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
-use tokio::io::Interest;
+use socket2::SockRef;
+use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::net::TcpStream;
 
 /// [`Transport::ready`].
@@ -64,28 +72,88 @@ impl Transport<TcpStream> {
     }
 }
 
+/// Makes sure `buf` has spare capacity: a full buffer gets 64 bytes more, as tokio's `read_buf` does, so that a
+/// read never looks like the end of the stream.
+fn spare(buf: &mut BytesMut) -> &mut [MaybeUninit<u8>] {
+    if buf.capacity() == buf.len() {
+        buf.reserve(64);
+    }
+    buf.spare_capacity_mut()
+}
+
+/// Counts the first `n` bytes of `buf`'s spare capacity as read.
+///
+/// The one `unsafe` of the crate. Reading into the spare capacity and then extending the length is what tokio's
+/// `read_buf`/`try_read_buf` do; they are behind its `io-util` feature, which made tokio the slowest crate of a
+/// clean build (BENCHMARKS.md, "Build time"). The safe alternative, reading into an initialised per-thread
+/// scratch and copying, was measured at +113 instructions per request (3%; cost.sh `--conns 1`).
+#[allow(unsafe_code)]
+fn commit(buf: &mut BytesMut, n: usize) {
+    assert!(
+        n <= buf.capacity() - buf.len(),
+        "read past the spare capacity"
+    );
+    // SAFETY: the callers pass the count of bytes a read wrote to the start of `buf.spare_capacity_mut()`
+    // (`recv` into it, or the filled part of a `ReadBuf` over it, checked to still be that memory), so the first
+    // `n` bytes past the length are initialised; the assertion keeps them within the allocation.
+    unsafe { buf.set_len(buf.len() + n) };
+}
+
 /// One non-blocking read into `buf`'s spare capacity. A read that does not fill it takes the socket's read
 /// readiness away (as `poll_read` does): the closure reports it as `WouldBlock`, which makes `try_io` clear the
 /// readiness it saw, and the count is handed out beside it.
 fn tcp_try_read(io: &TcpStream, buf: &mut BytesMut) -> io::Result<Option<usize>> {
-    let spare = buf.capacity() - buf.len();
+    let dst = spare(buf);
+    let want = dst.len();
     let mut short = None;
     let r = io.try_io(Interest::READABLE, || {
-        let n = io.try_read_buf(buf)?;
-        if n > 0 && n < spare {
+        let n = SockRef::from(io).recv(dst)?;
+        if n > 0 && n < want {
             short = Some(n);
             return Err(io::ErrorKind::WouldBlock.into());
         }
         Ok(n)
     });
-    if short.is_some() {
-        return Ok(short);
-    }
-    match r {
-        Ok(n) => Ok(Some(n)),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-        Err(e) => Err(e),
-    }
+    let n = match (short, r) {
+        (Some(n), _) | (None, Ok(n)) => n,
+        (None, Err(e)) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+        (None, Err(e)) => return Err(e),
+    };
+    commit(buf, n);
+    Ok(Some(n))
+}
+
+/// Reads what `io` has into `buf`'s spare capacity, waiting until something arrives; `Ok(0)` at the end of the
+/// stream. (`AsyncReadExt::read_buf` without io-util.)
+pub(crate) async fn read_buf<S: AsyncRead + Unpin>(
+    io: &mut S,
+    buf: &mut BytesMut,
+) -> io::Result<usize> {
+    poll_fn(|cx| {
+        let dst = spare(buf);
+        let start = dst.as_ptr();
+        let mut filled = ReadBuf::uninit(dst);
+        std::task::ready!(Pin::new(&mut *io).poll_read(cx, &mut filled))?;
+        // A `poll_read` could swap in a buffer of its own; then its count says nothing about ours.
+        assert!(
+            std::ptr::eq(filled.filled().as_ptr(), start.cast()),
+            "poll_read replaced the read buffer"
+        );
+        let n = filled.filled().len();
+        commit(buf, n);
+        Poll::Ready(Ok(n))
+    })
+    .await
+}
+
+/// Writes what `io` takes of `data`, waiting until it takes something. (`AsyncWriteExt::write`.)
+pub(crate) async fn write<S: AsyncWrite + Unpin>(io: &mut S, data: &[u8]) -> io::Result<usize> {
+    poll_fn(|cx| Pin::new(&mut *io).poll_write(cx, data)).await
+}
+
+/// Shuts down the writing half of `io`. (`AsyncWriteExt::shutdown`.)
+pub(crate) async fn shutdown<S: AsyncWrite + Unpin>(io: &mut S) -> io::Result<()> {
+    poll_fn(|cx| Pin::new(&mut *io).poll_shutdown(cx)).await
 }
 
 #[cfg(test)]
@@ -147,6 +215,51 @@ mod tests {
         buf.reserve(256);
         assert_eq!(try_read(&server, &mut buf).unwrap(), Some(100 - cap));
         assert!(buf.iter().all(|&b| b == 7));
+    }
+
+    #[tokio::test]
+    async fn the_generic_read_appends_what_arrived_and_zero_at_the_end() {
+        let (mut server, mut client) = tokio::io::duplex(64);
+        let mut buf = BytesMut::new();
+        client.write_all(b"abc").await.unwrap();
+        // An unallocated buffer gets room first, so the read does not look like the end of the stream.
+        assert_eq!(read_buf(&mut server, &mut buf).await.unwrap(), 3);
+        client.write_all(b"defg").await.unwrap();
+        assert_eq!(read_buf(&mut server, &mut buf).await.unwrap(), 4);
+        assert_eq!(&buf[..], b"abcdefg");
+        // A full buffer grows rather than reading nothing.
+        let mut full = BytesMut::with_capacity(4);
+        full.extend_from_slice(&buf[..full.capacity()]);
+        client.write_all(b"h").await.unwrap();
+        assert_eq!(read_buf(&mut server, &mut full).await.unwrap(), 1);
+        assert!(full.ends_with(b"h"));
+        assert_eq!(write(&mut client, b"ij").await.unwrap(), 2);
+        shutdown(&mut client).await.unwrap();
+        assert_eq!(read_buf(&mut server, &mut buf).await.unwrap(), 2);
+        assert_eq!(read_buf(&mut server, &mut buf).await.unwrap(), 0);
+        assert_eq!(&buf[..], b"abcdefgij");
+    }
+
+    /// A reader that fills a buffer of its own instead of the one it was given.
+    struct Swapper;
+
+    impl AsyncRead for Swapper {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            *buf = ReadBuf::new(Box::leak(Box::new([1u8; 8])));
+            buf.set_filled(8);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "poll_read replaced the read buffer")]
+    async fn a_read_into_another_buffer_is_refused_not_counted() {
+        let mut buf = BytesMut::with_capacity(16);
+        let _ = read_buf(&mut Swapper, &mut buf).await;
     }
 
     #[tokio::test]

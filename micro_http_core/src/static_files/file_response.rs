@@ -66,8 +66,7 @@ pub(super) async fn file_response(req: &Request, found: Found, settings: &Settin
         Prepared::Send { res, start, len } => (res, start, len),
     };
     let method = req.method_ref();
-    let file = tokio::fs::File::from_std(found.file);
-    match stream::file_body(res, file, start, len, method != Method::HEAD).await {
+    match stream::file_body(res, found.file, start, len, method != Method::HEAD).await {
         Ok(res) => res,
         Err(e) => {
             tracing::error!(error = %e, file = ?found.name, "reading a static file failed");

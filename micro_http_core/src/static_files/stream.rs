@@ -1,18 +1,32 @@
 //! File bodies: small parts read into memory at once, large ones streamed in 64 KiB chunks, never whole.
+//!
+//! Files are read with `std::fs` on tokio's blocking pool (`spawn_blocking`), one call per chunk, which is what
+//! `tokio::fs::File` does; tokio's `fs` feature is not used, to keep it out of the build (BENCHMARKS.md, "Build
+//! time").
 
-use std::io::{self, SeekFrom};
+use std::fs::File;
+use std::future::Future;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
-use tokio::fs::File;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, ReadBuf};
+use tokio::task::JoinHandle;
 
 use crate::response::{BodyStream, Response};
 
 /// The size of one chunk read from a file; parts up to this size are read into memory whole.
 pub(crate) const CHUNK: usize = 64 * 1024;
+
+/// Runs blocking file work on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(e)))
+}
 
 /// Sets the body of `res` to `len` bytes of `file` from `start`.
 ///
@@ -24,37 +38,48 @@ pub(crate) async fn file_body(
     len: u64,
     read: bool,
 ) -> io::Result<Response> {
-    if start > 0 {
-        file.seek(SeekFrom::Start(start)).await?;
-    }
     if read && len <= CHUNK as u64 {
-        let mut buf = vec![0; len as usize];
-        // A file cut short since its size was read fails here, before any byte is sent.
-        file.read_exact(&mut buf).await?;
+        let buf = blocking(move || {
+            if start > 0 {
+                file.seek(SeekFrom::Start(start))?;
+            }
+            let mut buf = vec![0; len as usize];
+            // A file cut short since its size was read fails here, before any byte is sent.
+            file.read_exact(&mut buf)?;
+            Ok(buf)
+        })
+        .await?;
         return Ok(res.with_body(buf));
     }
-    let stream: BodyStream = Box::pin(FileStream::new(file, len));
+    let stream: BodyStream = Box::pin(FileStream::new(file, start, len));
     Ok(res.with_stream(stream, Some(len)))
 }
 
-/// A stream of exactly `len` bytes of a file, from its current position, in chunks of at most [`CHUNK`].
+/// One chunk read on the blocking pool: the file and buffer come back with the result.
+type ReadJob = JoinHandle<(File, BytesMut, io::Result<usize>)>;
+
+/// A stream of exactly `len` bytes of a file from `start`, in chunks of at most [`CHUNK`].
 ///
 /// A file that ends early makes the stream fail with `UnexpectedEof` (the server then cuts the connection,
 /// since the announced `Content-Length` can no longer be met); a file that grew is cut at `len`.
 #[derive(Debug)]
 pub(crate) struct FileStream {
-    file: File,
+    /// The file and the chunk buffer while no read is running; `None` after an error.
+    idle: Option<(File, BytesMut)>,
+    reading: Option<ReadJob>,
+    /// Where to seek before the first read (`None`: read from the current position).
+    seek: Option<u64>,
     remaining: u64,
-    buf: BytesMut,
 }
 
 impl FileStream {
-    /// Streams the next `len` bytes of `file`.
-    pub(crate) fn new(file: File, len: u64) -> Self {
+    /// Streams `len` bytes of `file` from `start`.
+    pub(crate) fn new(file: File, start: u64, len: u64) -> Self {
         FileStream {
-            file,
+            idle: Some((file, BytesMut::new())),
+            reading: None,
+            seek: (start > 0).then_some(start),
             remaining: len,
-            buf: BytesMut::new(),
         }
     }
 }
@@ -64,19 +89,36 @@ impl Stream for FileStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.remaining == 0 {
-            return Poll::Ready(None);
+        if this.reading.is_none() {
+            if this.remaining == 0 {
+                return Poll::Ready(None);
+            }
+            let Some((mut file, mut buf)) = this.idle.take() else {
+                return Poll::Ready(None);
+            };
+            let want = this.remaining.min(CHUNK as u64) as usize;
+            let seek = this.seek.take();
+            this.reading = Some(tokio::task::spawn_blocking(move || {
+                let r = seek
+                    .map_or(Ok(0), |pos| file.seek(SeekFrom::Start(pos)))
+                    .and_then(|_| {
+                        // Zeroed once per chunk: the price of reading without `unsafe`. The buffer's storage is
+                        // reused as soon as the previous chunk has been written out and dropped.
+                        buf.clear();
+                        buf.resize(want, 0);
+                        file.read(&mut buf)
+                    });
+                (file, buf, r)
+            }));
         }
-        let want = this.remaining.min(CHUNK as u64) as usize;
-        if this.buf.len() != want {
-            // Zeroed once per chunk: the price of reading without `unsafe`. The buffer's storage is reused
-            // as soon as the previous chunk has been written out and dropped.
-            this.buf.clear();
-            this.buf.resize(want, 0);
-        }
-        let mut read_buf = ReadBuf::new(&mut this.buf);
-        ready!(Pin::new(&mut this.file).poll_read(cx, &mut read_buf))?;
-        let n = read_buf.filled().len();
+        let job = this.reading.as_mut().expect("a read is running");
+        let done = ready!(Pin::new(job).poll(cx));
+        this.reading = None;
+        let (file, mut buf, n) = match done {
+            Ok((file, buf, Ok(n))) => (file, buf, n),
+            Ok((_, _, Err(e))) => return Poll::Ready(Some(Err(e))),
+            Err(e) => return Poll::Ready(Some(Err(io::Error::other(e)))),
+        };
         if n == 0 {
             this.remaining = 0;
             return Poll::Ready(Some(Err(io::Error::new(
@@ -85,8 +127,9 @@ impl Stream for FileStream {
             ))));
         }
         this.remaining -= n as u64;
-        let chunk = this.buf.split_to(n).freeze();
-        this.buf.clear();
+        let chunk = buf.split_to(n).freeze();
+        buf.clear();
+        this.idle = Some((file, buf));
         Poll::Ready(Some(Ok(chunk)))
     }
 }
@@ -118,9 +161,8 @@ mod tests {
     async fn streams_exactly_the_part_asked_for() {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let path = temp_file("part", &data);
-        let mut file = File::open(&path).await.unwrap();
-        file.seek(SeekFrom::Start(1000)).await.unwrap();
-        let got = collect(FileStream::new(file, 150_000)).await.unwrap();
+        let file = File::open(&path).unwrap();
+        let got = collect(FileStream::new(file, 1000, 150_000)).await.unwrap();
         assert_eq!(got, &data[1000..151_000]);
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
@@ -128,8 +170,8 @@ mod tests {
     #[tokio::test]
     async fn a_file_shorter_than_announced_fails() {
         let path = temp_file("short", b"abc");
-        let file = File::open(&path).await.unwrap();
-        let err = collect(FileStream::new(file, 10)).await.unwrap_err();
+        let file = File::open(&path).unwrap();
+        let err = collect(FileStream::new(file, 0, 10)).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
