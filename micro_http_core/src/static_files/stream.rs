@@ -8,7 +8,7 @@ use std::fs::File;
 use std::future::Future;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
@@ -64,20 +64,27 @@ type ReadJob = JoinHandle<(File, BytesMut, io::Result<usize>)>;
 /// since the announced `Content-Length` can no longer be met); a file that grew is cut at `len`.
 #[derive(Debug)]
 pub(crate) struct FileStream {
-    /// The file and the chunk buffer while no read is running; `None` after an error.
-    idle: Option<(File, BytesMut)>,
-    reading: Option<ReadJob>,
+    state: State,
     /// Where to seek before the first read (`None`: read from the current position).
     seek: Option<u64>,
     remaining: u64,
+}
+
+#[derive(Debug)]
+enum State {
+    /// No read running: the file and the chunk buffer.
+    Idle(File, BytesMut),
+    /// A chunk being read on the blocking pool.
+    Reading(ReadJob),
+    /// Everything sent, or a read failed.
+    Done,
 }
 
 impl FileStream {
     /// Streams `len` bytes of `file` from `start`.
     pub(crate) fn new(file: File, start: u64, len: u64) -> Self {
         FileStream {
-            idle: Some((file, BytesMut::new())),
-            reading: None,
+            state: State::Idle(file, BytesMut::new()),
             seek: (start > 0).then_some(start),
             remaining: len,
         }
@@ -89,48 +96,51 @@ impl Stream for FileStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.reading.is_none() {
-            if this.remaining == 0 {
-                return Poll::Ready(None);
+        loop {
+            // Every arm below puts back the state it leaves the stream in; an early return leaves `Done`.
+            match std::mem::replace(&mut this.state, State::Done) {
+                State::Done => return Poll::Ready(None),
+                State::Idle(..) if this.remaining == 0 => return Poll::Ready(None),
+                State::Idle(mut file, mut buf) => {
+                    let want = this.remaining.min(CHUNK as u64) as usize;
+                    let seek = this.seek.take();
+                    this.state = State::Reading(tokio::task::spawn_blocking(move || {
+                        let r = seek
+                            .map_or(Ok(0), |pos| file.seek(SeekFrom::Start(pos)))
+                            .and_then(|_| {
+                                // Zeroed once per chunk: the price of reading without `unsafe`. The buffer's
+                                // storage is reused as soon as the previous chunk has been written out and dropped.
+                                buf.clear();
+                                buf.resize(want, 0);
+                                file.read(&mut buf)
+                            });
+                        (file, buf, r)
+                    }));
+                }
+                State::Reading(mut job) => {
+                    let Poll::Ready(done) = Pin::new(&mut job).poll(cx) else {
+                        this.state = State::Reading(job);
+                        return Poll::Pending;
+                    };
+                    let (file, mut buf, n) = match done {
+                        Ok((file, buf, Ok(n))) => (file, buf, n),
+                        Ok((_, _, Err(e))) => return Poll::Ready(Some(Err(e))),
+                        Err(e) => return Poll::Ready(Some(Err(io::Error::other(e)))),
+                    };
+                    if n == 0 {
+                        return Poll::Ready(Some(Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "file shorter than announced",
+                        ))));
+                    }
+                    this.remaining -= n as u64;
+                    let chunk = buf.split_to(n).freeze();
+                    buf.clear();
+                    this.state = State::Idle(file, buf);
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
             }
-            let Some((mut file, mut buf)) = this.idle.take() else {
-                return Poll::Ready(None);
-            };
-            let want = this.remaining.min(CHUNK as u64) as usize;
-            let seek = this.seek.take();
-            this.reading = Some(tokio::task::spawn_blocking(move || {
-                let r = seek
-                    .map_or(Ok(0), |pos| file.seek(SeekFrom::Start(pos)))
-                    .and_then(|_| {
-                        // Zeroed once per chunk: the price of reading without `unsafe`. The buffer's storage is
-                        // reused as soon as the previous chunk has been written out and dropped.
-                        buf.clear();
-                        buf.resize(want, 0);
-                        file.read(&mut buf)
-                    });
-                (file, buf, r)
-            }));
         }
-        let job = this.reading.as_mut().expect("a read is running");
-        let done = ready!(Pin::new(job).poll(cx));
-        this.reading = None;
-        let (file, mut buf, n) = match done {
-            Ok((file, buf, Ok(n))) => (file, buf, n),
-            Ok((_, _, Err(e))) => return Poll::Ready(Some(Err(e))),
-            Err(e) => return Poll::Ready(Some(Err(io::Error::other(e)))),
-        };
-        if n == 0 {
-            this.remaining = 0;
-            return Poll::Ready(Some(Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "file shorter than announced",
-            ))));
-        }
-        this.remaining -= n as u64;
-        let chunk = buf.split_to(n).freeze();
-        buf.clear();
-        this.idle = Some((file, buf));
-        Poll::Ready(Some(Ok(chunk)))
     }
 }
 

@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// A parsed response.
@@ -52,12 +51,14 @@ impl Client {
     }
 
     pub async fn send(&mut self, bytes: impl AsRef<[u8]>) {
-        self.stream.write_all(bytes.as_ref()).await.expect("write");
+        write_all(&self.stream, bytes.as_ref())
+            .await
+            .expect("write");
     }
 
     async fn fill(&mut self) -> usize {
         let mut tmp = [0u8; 16 * 1024];
-        let n = tokio::time::timeout(IO_LIMIT, self.stream.read(&mut tmp))
+        let n = tokio::time::timeout(IO_LIMIT, read(&self.stream, &mut tmp))
             .await
             .expect("server did not answer in time")
             .unwrap_or(0);
@@ -146,7 +147,7 @@ impl Client {
     /// `true` if the server closed the connection (EOF within the time limit, with nothing more sent).
     pub async fn is_closed(&mut self) -> bool {
         let mut tmp = [0u8; 1024];
-        match tokio::time::timeout(IO_LIMIT, self.stream.read(&mut tmp)).await {
+        match tokio::time::timeout(IO_LIMIT, read(&self.stream, &mut tmp)).await {
             Ok(Ok(0)) | Ok(Err(_)) => true,
             Ok(Ok(n)) => {
                 self.buf.extend_from_slice(&tmp[..n]);
@@ -155,6 +156,34 @@ impl Client {
             Err(_) => false,
         }
     }
+}
+
+// The socket is read and written with tokio's `net` feature alone: the facade's tests include this client, and
+// its dev-dependencies (built for its examples too) leave out `io-util`.
+
+/// Reads what has arrived, waiting until something has (`AsyncReadExt::read`).
+async fn read(stream: &TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        stream.readable().await?;
+        match stream.try_read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            r => return r,
+        }
+    }
+}
+
+/// Writes all of `data` (`AsyncWriteExt::write_all`).
+async fn write_all(stream: &TcpStream, mut data: &[u8]) -> std::io::Result<()> {
+    while !data.is_empty() {
+        stream.writable().await?;
+        match stream.try_write(data) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
