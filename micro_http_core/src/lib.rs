@@ -24,7 +24,8 @@
 //!     .await
 //! # }
 //! ```
-// One `unsafe` block, in conn/transport.rs (`commit`): reading into a buffer's spare capacity.
+// Three `unsafe` blocks, each a measured speed-up (BENCHMARKS.md): conn/transport.rs (`commit`: reading into a
+// buffer's spare capacity) and conn/sys.rs (`recv` and `send` as system calls without libc's cancellation points).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

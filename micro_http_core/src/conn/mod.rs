@@ -13,6 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{timeout, timeout_at, Instant as Deadline};
 
 mod pump;
+mod sys;
 mod transport;
 
 use pump::{BodyDecoder, BodyPump};

@@ -18,9 +18,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
-use socket2::SockRef;
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::net::TcpStream;
+
+use super::sys;
 
 /// [`Transport::ready`].
 type ReadyFn<S> = fn(&S, &mut Context<'_>) -> Poll<io::Result<()>>;
@@ -67,7 +68,7 @@ impl Transport<TcpStream> {
         Transport {
             ready: TcpStream::poll_read_ready,
             try_read: Some(tcp_try_read),
-            try_write: Some(TcpStream::try_write),
+            try_write: Some(tcp_try_write),
         }
     }
 }
@@ -83,7 +84,7 @@ fn spare(buf: &mut BytesMut) -> &mut [MaybeUninit<u8>] {
 
 /// Counts the first `n` bytes of `buf`'s spare capacity as read.
 ///
-/// The one `unsafe` of the crate. Reading into the spare capacity and then extending the length is what tokio's
+/// One of the crate's three `unsafe` blocks (the others: `sys.rs`). Reading into the spare capacity and then extending the length is what tokio's
 /// `read_buf`/`try_read_buf` do; they are behind its `io-util` feature, which made tokio the slowest crate of a
 /// clean build (BENCHMARKS.md, "Build time"). The safe alternative, reading into an initialised per-thread
 /// scratch and copying, was measured at +113 instructions per request (3%; cost.sh `--conns 1`).
@@ -107,7 +108,7 @@ fn tcp_try_read(io: &TcpStream, buf: &mut BytesMut) -> io::Result<Option<usize>>
     let want = dst.len();
     let mut short = None;
     let r = io.try_io(Interest::READABLE, || {
-        let n = SockRef::from(io).recv(dst)?;
+        let n = sys::recv(io, dst)?;
         if n > 0 && n < want {
             short = Some(n);
             return Err(io::ErrorKind::WouldBlock.into());
@@ -121,6 +122,11 @@ fn tcp_try_read(io: &TcpStream, buf: &mut BytesMut) -> io::Result<Option<usize>>
     };
     commit(buf, n);
     Ok(Some(n))
+}
+
+/// One non-blocking write of what the socket takes of `data` (`TcpStream::try_write` with [`sys::send`]).
+fn tcp_try_write(io: &TcpStream, data: &[u8]) -> io::Result<usize> {
+    io.try_io(Interest::WRITABLE, || sys::send(io, data))
 }
 
 /// Reads what `io` has into `buf`'s spare capacity, waiting until something arrives; `Ok(0)` at the end of the
