@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -121,6 +122,22 @@ impl Server {
 
     /// Serves until `signal` completes (or a [`ShutdownHandle`] fires), then shuts down gracefully.
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> io::Result<()> {
+        let shutdown = self.shutdown.clone();
+        let (served, ()) = tokio::join!(self.serve(), stop_on(signal, &shutdown));
+        served
+    }
+
+    /// All of [`run_until`](Self::run_until) but the signal, boxed: serves until the shutdown starts, then drains.
+    ///
+    /// Boxed so that the generic `run_until`, which the application's crate compiles for its signal, polls it
+    /// through a vtable made here: polled directly, the application's crate compiled its own copy of the accept
+    /// loop and of the connection task it spawns, the whole request path, beside this crate's copy for the
+    /// workers (~70 KB of the benchmark's binary, BENCHMARKS.md). One allocation per server.
+    fn serve(self) -> Pin<Box<dyn Future<Output = io::Result<()>> + Send>> {
+        Box::pin(self.serve_inner())
+    }
+
+    async fn serve_inner(self) -> io::Result<()> {
         let Server {
             listeners,
             service,
@@ -133,7 +150,7 @@ impl Server {
         match listeners {
             Listeners::Caller(listener) => {
                 tracing::info!("listening on http://{local_addr}");
-                accept_loop(listener, service, shutdown, slots, signal).await;
+                accept_loop(listener, service, shutdown, slots).await;
             }
             Listeners::Workers(listeners) => {
                 tracing::info!(
@@ -162,12 +179,7 @@ impl Server {
                     }
                     done.push(rx);
                 }
-                let mut stop = shutdown.watch();
-                tokio::select! {
-                    _ = signal => {},
-                    _ = stop.signaled() => {},
-                }
-                shutdown.trigger();
+                shutdown.watch().signaled().await;
                 // Each worker drains its own connections within the grace period, then ends.
                 for rx in done {
                     let _ = rx.await;
@@ -177,6 +189,16 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// Starts the shutdown when `signal` completes; returns when the shutdown has started, by `signal` or otherwise.
+async fn stop_on(signal: impl Future<Output = ()>, shutdown: &Arc<ShutdownState>) {
+    let mut stop = shutdown.watch();
+    tokio::select! {
+        _ = signal => {},
+        _ = stop.signaled() => {},
+    }
+    shutdown.trigger();
 }
 
 /// Starts the shutdown when dropped.
@@ -243,9 +265,7 @@ fn worker(
     };
     runtime.block_on(async move {
         match TcpListener::from_std(listener) {
-            Ok(listener) => {
-                accept_loop(listener, service, shutdown, slots, std::future::pending()).await
-            }
+            Ok(listener) => accept_loop(listener, service, shutdown, slots).await,
             Err(e) => {
                 tracing::error!(error = %e, "cannot register a worker's listener; stopping the server");
                 shutdown.trigger();
@@ -254,25 +274,22 @@ fn worker(
     });
 }
 
-/// Accepts and serves connections until `signal` or shutdown, then stops accepting and gives in-flight
-/// requests the grace period.
+/// Accepts and serves connections until shutdown, then stops accepting and gives in-flight requests the grace
+/// period.
 async fn accept_loop(
     listener: TcpListener,
     service: Arc<Service>,
     shutdown: Arc<ShutdownState>,
     slots: Arc<Semaphore>,
-    signal: impl Future<Output = ()>,
 ) {
     let shed_after = service.limits.shed_idle_after;
     let mut tasks = JoinSet::new();
     let mut stop = shutdown.watch();
-    let mut signal = std::pin::pin!(signal);
     let mut backoff = Duration::from_millis(5);
 
     'accept: loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
-            _ = &mut signal => break,
             _ = stop.signaled() => break,
         };
         while tasks.try_join_next().is_some() {}
@@ -307,7 +324,6 @@ async fn accept_loop(
                 tokio::select! {
                     p = slots.clone().acquire_owned() => break p.expect("semaphore never closed"),
                     _ = tokio::time::sleep(period), if shed_after.is_some() => {}
-                    _ = &mut signal => break 'accept,
                     _ = stop.signaled() => break 'accept,
                 }
             },
