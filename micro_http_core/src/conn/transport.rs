@@ -107,7 +107,9 @@ fn tcp_try_read(io: &TcpStream, buf: &mut BytesMut) -> io::Result<Option<usize>>
     let dst = spare(buf);
     let want = dst.len();
     let mut short = None;
+    let mut tried = false;
     let r = io.try_io(Interest::READABLE, || {
+        tried = true;
         let n = sys::recv(io, dst)?;
         if n > 0 && n < want {
             short = Some(n);
@@ -117,6 +119,8 @@ fn tcp_try_read(io: &TcpStream, buf: &mut BytesMut) -> io::Result<Option<usize>>
     });
     let n = match (short, r) {
         (Some(n), _) | (None, Ok(n)) => n,
+        // Not ready: tokio refused without calling the closure (no need to ask the error its kind).
+        (None, Err(_)) if !tried => return Ok(None),
         (None, Err(e)) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
         (None, Err(e)) => return Err(e),
     };
