@@ -109,3 +109,36 @@ async fn dropping_the_run_future_stops_the_workers() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// `run_until`'s own signal (not a `ShutdownHandle`) stops the server, whichever way it runs: on the caller's
+/// runtime and on worker threads. The run future returns `Ok`, and nothing accepts any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signal_given_to_run_until_stops_the_server_in_every_mode() {
+    for workers in [Workers::Caller, Workers::Threads(2)] {
+        let server = test_app()
+            .workers(workers)
+            .bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = server.local_addr();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.run_until(async {
+            let _ = rx.await;
+        }));
+        assert_eq!(exchange(addr, get("/plaintext")).await.status, 200);
+        // A keep-alive connection that stays open, idle, over the signal: it must not hold the server up.
+        let mut idle = Client::connect(addr).await;
+        idle.send(get("/plaintext")).await;
+        assert_eq!(idle.read_response(false).await.status, 200);
+        tx.send(()).unwrap();
+        let done = tokio::time::timeout(Duration::from_secs(5), task).await;
+        assert!(
+            matches!(done, Ok(Ok(Ok(())))),
+            "{workers:?}: the server did not stop on its signal: {done:?}"
+        );
+        assert!(
+            tokio::net::TcpStream::connect(addr).await.is_err(),
+            "{workers:?}: still accepting after the signal"
+        );
+    }
+}
