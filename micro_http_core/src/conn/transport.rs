@@ -84,9 +84,9 @@ fn spare(buf: &mut BytesMut) -> &mut [MaybeUninit<u8>] {
 
 /// Counts the first `n` bytes of `buf`'s spare capacity as read.
 ///
-/// One of the crate's three `unsafe` blocks (the others: `sys.rs`). Reading into the spare capacity and then extending the length is what tokio's
-/// `read_buf`/`try_read_buf` do; they are behind its `io-util` feature, which made tokio the slowest crate of a
-/// clean build (BENCHMARKS.md, "Build time"). The safe alternative, reading into an initialised per-thread
+/// One of the crate's three `unsafe` blocks (the others are in `sys.rs`). Reading into the spare capacity and
+/// then extending the length is what tokio's `read_buf`/`try_read_buf` do; they are behind its `io-util`
+/// feature, which made tokio the slowest crate of a clean build (BENCHMARKS.md, "Build time"). The safe alternative, reading into an initialised per-thread
 /// scratch and copying, was measured at +113 instructions per request (3%; cost.sh `--conns 1`).
 #[allow(unsafe_code)]
 fn commit(buf: &mut BytesMut, n: usize) {
