@@ -1,7 +1,7 @@
 #!/bin/bash
 # A server's system calls and CPU time per request under compare.sh's load (BENCHMARKS.md, "Under wrk").
 #
-#   scripts/under_wrk.sh NAME BINARY PORT [syscalls|profile]
+#   scripts/under_wrk.sh NAME BINARY PORT [syscalls|profile|time]
 #
 # Starts BINARY (PORT in the environment, as the harness does) on CPU 0 and `wrk -t1 -c64 -d10s` against
 # /plaintext on CPU 1, and from second 2 measures for 5 s:
@@ -11,6 +11,8 @@
 #   profile: user-space time per request by function (`perf record -e cpu-clock`, no call graphs), in
 #     buckets: the framework's code, tokio, libc's system-call wrappers (the sample on the first
 #     instruction after each return from the kernel), malloc, mem*, the rest.
+#   time: nothing attached; the server's user and system CPU time per request over a whole 10 s run after a
+#     2 s warm-up (compare.sh's measure, one server at a time; PATHNAME sets the path, default plaintext).
 # Needs perf (software events and tracepoints are enough: no hardware counters on a VM), wrk, taskset.
 set -eu
 NAME=$1 BIN=$2 PORT=$3 MODE=${4:-syscalls}
@@ -20,6 +22,17 @@ PORT=$PORT taskset -c 0 "$BIN" >/dev/null 2>&1 &
 S=$!
 trap 'kill $S 2>/dev/null || true' EXIT
 sleep 0.8
+if [ "$MODE" = time ]; then
+  URL="http://127.0.0.1:$PORT/${PATHNAME:-plaintext}"
+  taskset -c 1 wrk -t1 -c64 -d2s "$URL" >/dev/null
+  read -r u0 s0 <<< "$(awk '{print $14, $15}' /proc/$S/stat)"
+  taskset -c 1 wrk -t1 -c64 -d10s "$URL" > "$OUT/$NAME.wrk"
+  read -r u1 s1 <<< "$(awk '{print $14, $15}' /proc/$S/stat)"
+  n=$(awk '/requests in/ {print $1}' "$OUT/$NAME.wrk")
+  awk -v n="$n" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v hz="$(getconf CLK_TCK)" -v name="$NAME" \
+    'BEGIN { printf "%s: user µs/req %.3f  sys µs/req %.3f  req/s %.0f\n", name, u / hz / n * 1e6, s / hz / n * 1e6, n / 10 }'
+  exit 0
+fi
 taskset -c 1 wrk -t1 -c64 -d10s "http://127.0.0.1:$PORT/plaintext" > "$OUT/$NAME.wrk" &
 W=$!
 sleep 2
