@@ -6,9 +6,10 @@
 #
 # Starts BINARY (PORT in the environment, as the harness does) under `valgrind --tool=lackey --trace-mem=yes`,
 # which writes every instruction address and every data access of the process, sends it 100 warm-up and then
-# 400 plaintext requests over one keep-alive connection (shared/bench/fixedload.py), and cuts the trace into
-# request periods at each entry to the C library's `epoll_wait` (one per request on one connection, for every
-# server here). For the middle 200 periods it prints the medians of: code lines, data lines, instructions.
+# 400 plaintext requests (PATHNAME=json: /json) over one keep-alive connection (shared/bench/fixedload.py), and
+# cuts the trace into request periods at each entry to the C library's `epoll_wait` (one per request on one
+# connection, for every server here). For the middle 200 periods it prints the medians of: code lines, data
+# lines, instructions.
 # `breakdown` also lists one period's code lines by function and its data lines by mapping (stack, heap,
 # the binary's data).
 #
@@ -31,7 +32,8 @@ for _ in $(seq 300); do ss -ltn | grep -q ":$PORT " && break; sleep 0.2; done
 # valgrind runs the program in its own process (the tool's), whose maps give the load addresses
 VP=$(pgrep -n -f "lackey.*$BIN")
 cp "/proc/$VP/maps" "$OUT/$NAME.maps"
-taskset -c 1 python3 "$BENCH/fixedload.py" --port "$PORT" --requests 400 --conns 1 --paths plaintext --warmup 100 >/dev/null
+taskset -c 1 python3 "$BENCH/fixedload.py" --port "$PORT" --requests 400 --conns 1 --paths "${PATHNAME:-plaintext}" \
+  --warmup 100 >/dev/null
 kill -KILL "$VP" 2>/dev/null || true
 wait $V 2>/dev/null || true
 python3 - "$NAME" "$BIN" "$LIBC" "$OUT" "$MODE" <<'PY'
