@@ -35,12 +35,19 @@ const HTTP11: u64 = u64::from_le_bytes(*b"HTTP/1.1");
 const HTTP10: u64 = u64::from_le_bytes(*b"HTTP/1.0");
 
 /// The index of the first byte at or after `i` that `class` does not hold; `None` if there is none before the end
-/// of `buf`. Byte by byte: sixteen bytes a step (each tested in turn) ran 41 fewer instructions per request, but
-/// its unrolled code, once in each of the three spans of a usual head, took 26 more cache lines of code per
-/// request, and lines, not instructions, set the time per request here (BENCHMARKS.md, "Footprint").
+/// of `buf`. Sixteen bytes a step while that many remain (each tested in turn, so the step ends where the span
+/// does), then byte by byte: fewer loop tests than one byte a step for paths and names (BENCHMARKS.md).
 #[inline(always)]
 fn skip(buf: &[u8], mut i: usize, class: &[bool; 256]) -> Option<usize> {
     let holds = |b: u8| class[usize::from(b)];
+    while let Some(chunk) = buf.get(i..).and_then(|r| r.first_chunk::<16>()) {
+        for (k, &b) in chunk.iter().enumerate() {
+            if !holds(b) {
+                return Some(i + k);
+            }
+        }
+        i += 16;
+    }
     while let Some(&b) = buf.get(i) {
         if !holds(b) {
             return Some(i);
