@@ -9,14 +9,16 @@
 # 400 plaintext requests (PATHNAME=json: /json) over one keep-alive connection (shared/bench/fixedload.py), and
 # cuts the trace into request periods at each entry to the C library's `epoll_wait` (one per request on one
 # connection, for every server here). For the middle 200 periods it prints the medians of: code lines, data
-# lines, instructions.
+# lines, instructions; and the runs the lines make (a run: consecutive lines, all touched; its first line is
+# the one a fetch waits for, the next-line prefetch hides the rest).
 # `breakdown` also lists one period's code lines by function and its data lines by mapping (stack, heap,
 # the binary's data).
 #
 # Why lines and not instructions: between two requests the kernel's loopback TCP path runs for ~10 µs on the
-# same core and evicts the first-level caches, so each line a request touches is fetched again. Across six
-# servers, user time per request under wrk follows lines (0.27 µs + 2.45 ns per line) much more closely than
-# instructions (BENCHMARKS.md). Deterministic: the same binary gives the same counts to within a line or two.
+# same core and evicts the first-level caches, so what a request touches is fetched again. Across seven
+# servers, user time per request under wrk follows lines or runs (R² 0.98) more closely than instructions
+# (0.91); runs also predict a change that only lines did not (BENCHMARKS.md, "Footprint"). Deterministic: the
+# same binary gives the same counts to within a line or two.
 # Needs valgrind, python3, taskset, ss, nm; glibc (the marker is its `epoll_wait`).
 set -eu
 NAME=$1 BIN=$2 MODE=${3:-}
@@ -81,8 +83,10 @@ with open(f'{out}/{name}.trace') as f:
 k = len(periods)
 mid = periods[k // 2 - 100:k // 2 + 100]
 med = lambda f: statistics.median(f(p) for p in mid)
+runs = lambda lines: sum(1 for l in lines if l - 1 not in lines)
 print(f"{name}: per request, median of {len(mid)} of {k} periods: "
-      f"code lines {med(lambda p: len(p[0])):.0f}, data lines {med(lambda p: len(p[1])):.0f}, "
+      f"code lines {med(lambda p: len(p[0])):.0f} in {med(lambda p: runs(p[0])):.0f} runs, "
+      f"data lines {med(lambda p: len(p[1])):.0f} in {med(lambda p: runs(p[1])):.0f} runs, "
       f"instructions {med(lambda p: p[2]):.0f}")
 if mode != 'breakdown':
     sys.exit(0)
