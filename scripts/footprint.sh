@@ -21,12 +21,11 @@
 # same binary gives the same counts to within a line or two.
 # Needs valgrind, python3, taskset, ss, nm; glibc (the marker is its `epoll_wait`).
 set -eu
-NAME=$1 BIN=$2 MODE=${3:-}
+NAME=$1 BIN=$(readlink -f "$2") MODE=${3:-}  # absolute: it is matched against /proc/PID/maps
 PORT=${PORT:-28777}
 OUT=${OUT:-/tmp/footprint}
 BENCH=${BENCH_DIR:-$(dirname "$0")/../../shared/bench}
 mkdir -p "$OUT"
-LIBC=$(ldd "$BIN" | awk '/libc\.so\.6/ {print $3}')
 PORT=$PORT taskset -c 0 valgrind --tool=lackey --trace-mem=yes --log-file="$OUT/$NAME.trace" "$BIN" >/dev/null 2>&1 &
 V=$!
 trap 'kill -KILL $V 2>/dev/null || true' EXIT
@@ -38,9 +37,9 @@ taskset -c 1 python3 "$BENCH/fixedload.py" --port "$PORT" --requests 400 --conns
   --warmup 100 >/dev/null
 kill -KILL "$VP" 2>/dev/null || true
 wait $V 2>/dev/null || true
-python3 - "$NAME" "$BIN" "$LIBC" "$OUT" "$MODE" <<'PY'
+python3 - "$NAME" "$BIN" "$OUT" "$MODE" <<'PY'
 import bisect, collections, re, statistics, subprocess, sys
-name, binpath, libc, out, mode = sys.argv[1:]
+name, binpath, out, mode = sys.argv[1:]
 maps = []
 for l in open(f'{out}/{name}.maps'):
     p = l.split()
@@ -49,8 +48,8 @@ for l in open(f'{out}/{name}.maps'):
 def mapping(a):
     for lo, hi, off, path in maps:
         if lo <= a < hi:
-            return lo, hi, path
-    return 0, 0, '?'
+            return path, lo, hi
+    return '?', 0, 0
 def base(path):
     return min(lo - off for lo, hi, off, p in maps if p == path)
 def symbols(path, dynamic=False):
@@ -60,26 +59,24 @@ def symbols(path, dynamic=False):
         p = l.split(' ', 2)
         if len(p) == 3 and p[1] in 'tTwWiI':
             s.append((int(p[0], 16), p[2]))
-    return s
+    return [a for a, _ in s], [n for _, n in s]
 libc_path = next(p for lo, hi, off, p in maps if p.endswith('/libc.so.6'))
-libc_syms = symbols(libc, dynamic=True)
-marker = base(libc_path) + next(a for a, n in libc_syms if n.startswith('epoll_wait'))
-periods, code, data, n = [], set(), collections.defaultdict(set), 0
+libc_syms = symbols(libc_path, dynamic=True)
+marker = base(libc_path) + next(a for a, n in zip(*libc_syms) if n.startswith('epoll_wait'))
+periods, code, data, n = [], set(), set(), 0
 with open(f'{out}/{name}.trace') as f:
-    last = 0
     for line in f:
         if line[0] == 'I':
             a = int(line[3:line.index(',')], 16)
             if a == marker:
                 periods.append((code, data, n))
-                code, data, n = set(), collections.defaultdict(set), 0
+                code, data, n = set(), set(), 0
             code.add(a >> 6)
             n += 1
-            last = a
         elif line[0] == ' ':
             p = line.split()
             if len(p) == 2:
-                data[int(p[1][:p[1].index(',')], 16) >> 6].add(last)
+                data.add(int(p[1][:p[1].index(',')], 16) >> 6)
 k = len(periods)
 mid = periods[k // 2 - 100:k // 2 + 100]
 med = lambda f: statistics.median(f(p) for p in mid)
@@ -93,12 +90,12 @@ if mode != 'breakdown':
 c, d, _ = periods[k // 2]
 tables = {binpath: (base(binpath), symbols(binpath)), libc_path: (base(libc_path), libc_syms)}
 def function(a):
-    path = mapping(a)[2]
+    path = mapping(a)[0]
     if path not in tables:
         return path
-    b, s = tables[path]
-    i = bisect.bisect_right([x[0] for x in s], a - b) - 1
-    name = s[i][1] if i >= 0 else '?'
+    b, (addrs, names) = tables[path]
+    i = bisect.bisect_right(addrs, a - b) - 1
+    name = names[i] if i >= 0 else '?'
     for _ in range(3):
         name = re.sub(r'<[^<>]*>', '<>', name)
     return name[:100]
@@ -106,6 +103,6 @@ print("code lines by function (the function at each line's first byte):")
 for f, m in collections.Counter(function(l << 6) for l in c).most_common(30):
     print(f"  {m:4d}  {f}")
 print("data lines by mapping:")
-for r, m in collections.Counter('%s %x-%x' % (mapping(l << 6)[2], *mapping(l << 6)[:2]) for l in d).most_common(10):
+for r, m in collections.Counter('%s %x-%x' % mapping(l << 6) for l in d).most_common(10):
     print(f"  {m:4d}  {r}")
 PY

@@ -21,13 +21,15 @@ mkdir -p "$OUT"
 PORT=$PORT taskset -c 0 "$BIN" >/dev/null 2>&1 &
 S=$!
 trap 'kill $S 2>/dev/null || true' EXIT
+# the server's user and system CPU time so far, in clock ticks (all threads)
+ticks() { awk '{print $14, $15}' "/proc/$S/stat"; }
 sleep 0.8
 if [ "$MODE" = time ]; then
   URL="http://127.0.0.1:$PORT/${PATHNAME:-plaintext}"
   taskset -c 1 wrk -t1 -c64 -d2s "$URL" >/dev/null
-  read -r u0 s0 <<< "$(awk '{print $14, $15}' /proc/$S/stat)"
+  read -r u0 s0 <<< "$(ticks)"
   taskset -c 1 wrk -t1 -c64 -d10s "$URL" > "$OUT/$NAME.wrk"
-  read -r u1 s1 <<< "$(awk '{print $14, $15}' /proc/$S/stat)"
+  read -r u1 s1 <<< "$(ticks)"
   n=$(awk '/requests in/ {print $1}' "$OUT/$NAME.wrk")
   awk -v n="$n" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v hz="$(getconf CLK_TCK)" -v name="$NAME" \
     'BEGIN { printf "%s: user µs/req %.3f  sys µs/req %.3f  req/s %.0f\n", name, u / hz / n * 1e6, s / hz / n * 1e6, n / 10 }'
@@ -36,14 +38,14 @@ fi
 taskset -c 1 wrk -t1 -c64 -d10s "http://127.0.0.1:$PORT/plaintext" > "$OUT/$NAME.wrk" &
 W=$!
 sleep 2
-read -r u0 s0 <<< "$(awk '{print $14, $15}' /proc/$S/stat)"
+read -r u0 s0 <<< "$(ticks)"
 if [ "$MODE" = profile ]; then
   perf record -q -F 2999 -e cpu-clock -p "$S" -o "$OUT/$NAME.perf.data" -- sleep 5 >/dev/null 2>&1
 else
   perf stat -x, -e syscalls:sys_enter_epoll_wait,syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,syscalls:sys_enter_writev,context-switches \
     -p "$S" -- sleep 5 2> "$OUT/$NAME.stat"
 fi
-read -r u1 s1 <<< "$(awk '{print $14, $15}' /proc/$S/stat)"
+read -r u1 s1 <<< "$(ticks)"
 wait $W
 rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$NAME.wrk")
 if [ "$MODE" = profile ]; then
