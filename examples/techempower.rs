@@ -14,9 +14,11 @@ struct Message {
     message: &'static str,
 }
 
+// TechEmpower asks for `Content-Type: text/plain` exactly (every peer in shared/bench sends it so); a plain
+// `&'static str` would say `text/plain; charset=utf-8`.
 #[get("/plaintext")]
-async fn plaintext() -> &'static str {
-    "Hello, World!"
+async fn plaintext() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain")], "Hello, World!")
 }
 
 #[get("/json")]

@@ -40,8 +40,9 @@ pub use micro_http_core::{
 };
 pub use micro_http_core::{
     header, App, Body, BodyError, Bytes, Form, FromParam, FromRequest, HeaderName, HeaderValue,
-    Headers, Html, IntoResponse, Json, Limits, Method, Path, PeerAddr, Query, Redirect, Rejection,
-    Request, Response, Server, ShutdownHandle, State, StaticFiles, Status, StatusCode, Workers,
+    Headers, Html, IntoHeaderValue, IntoResponse, Json, Limits, Method, Path, PeerAddr, Query,
+    Redirect, Rejection, Request, Response, Server, ShutdownHandle, State, StaticFiles, Status,
+    StatusCode, Workers,
 };
 pub use micro_http_macros::{
     any, app, delete, error_handler, get, head, options, patch, post, put, route, serve,

@@ -66,7 +66,7 @@ pub use extract::{FromParam, FromRequest, Rejection};
 pub use headers::Headers;
 pub use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 pub use request::Request;
-pub use response::{Html, IntoResponse, Redirect, Response};
+pub use response::{Html, IntoHeaderValue, IntoResponse, Redirect, Response};
 pub use server::{Server, ShutdownHandle, Workers};
 pub use static_files::StaticFiles;
 #[cfg(feature = "templates")]

@@ -111,3 +111,52 @@ async fn refused_head_request_gets_no_body() {
         c.leftover()
     );
 }
+
+#[tokio::test]
+async fn header_arrays_set_fields_on_the_wire_and_an_invalid_value_is_a_500() {
+    use micro_http_core::{header, App, Method, Request, StatusCode};
+    let app = App::new()
+        .route(Method::GET, "/plain", |_req: Request| async {
+            ([(header::CONTENT_TYPE, "text/plain")], "Hello, World!")
+        })
+        .route(Method::GET, "/made", |_req: Request| async {
+            (
+                StatusCode::CREATED,
+                [
+                    (header::LOCATION, "/things/1"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                "made",
+            )
+        })
+        .route(Method::GET, "/split", |_req: Request| async {
+            let evil = String::from("a\r\nset-cookie: stolen=1");
+            ([(header::CACHE_CONTROL, evil)], "never sent")
+        });
+    let srv = start(app).await;
+    let mut c = Client::connect(srv.addr).await;
+    c.send(get("/plain")).await;
+    let r = c.read_response(false).await;
+    assert_eq!(r.status, 200);
+    // Replaces the body's `text/plain; charset=utf-8`, and appears once.
+    assert_eq!(r.header("content-type"), Some("text/plain"));
+    assert_eq!(
+        r.headers
+            .iter()
+            .filter(|(n, _)| n == "content-type")
+            .count(),
+        1
+    );
+    assert_eq!(r.text(), "Hello, World!");
+    c.send(get("/made")).await;
+    let r = c.read_response(false).await;
+    assert_eq!(r.status, 201);
+    assert_eq!(r.header("location"), Some("/things/1"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(r.text(), "made");
+    c.send(get("/split")).await;
+    let r = c.read_response(false).await;
+    assert_eq!(r.status, 500);
+    assert!(r.header("set-cookie").is_none());
+    assert!(!r.text().contains("never sent"));
+}

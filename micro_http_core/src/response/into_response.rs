@@ -3,7 +3,8 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use http::{header, HeaderValue, StatusCode};
+use http::header::InvalidHeaderValue;
+use http::{header, HeaderName, HeaderValue, StatusCode};
 
 use super::Response;
 
@@ -15,14 +16,20 @@ pub(crate) const OCTET_STREAM: HeaderValue = HeaderValue::from_static("applicati
 ///
 /// Implemented for `&'static str` and `String` (`text/plain`), [`Html`] (`text/html`), `Json` (`application/json`),
 /// `Vec<u8>` and [`Bytes`] (`application/octet-stream`), [`StatusCode`] (an empty response), `()` (an empty 200),
-/// [`Response`] itself, [`Redirect`], `(StatusCode, T)` to change the status of any of these, `Option<T>`
-/// (`None` is a 404) and `Result<T, E>` where both sides are `IntoResponse`.
+/// [`Response`] itself, [`Redirect`], `(StatusCode, T)` to change the status of any of these,
+/// `([(name, value); N], T)` and `(StatusCode, [(name, value); N], T)` to set header fields too (a
+/// `Content-Type` among them replaces the body's), `Option<T>` (`None` is a 404) and `Result<T, E>` where both
+/// sides are `IntoResponse`.
 ///
 /// ```
-/// use micro_http_core::{IntoResponse, StatusCode};
+/// use micro_http_core::{header, IntoResponse, StatusCode};
 ///
 /// let res = (StatusCode::CREATED, "made").into_response();
 /// assert_eq!(res.status(), StatusCode::CREATED);
+///
+/// let res = ([(header::CONTENT_TYPE, "text/plain"), (header::CACHE_CONTROL, "no-store")], "hi").into_response();
+/// assert_eq!(res.content_type().unwrap(), "text/plain");
+/// assert_eq!(res.header("cache-control").unwrap(), "no-store");
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a handler: it does not implement `IntoResponse`",
@@ -97,6 +104,85 @@ impl IntoResponse for () {
 impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
     fn into_response(self) -> Response {
         self.1.into_response().with_status(self.0)
+    }
+}
+
+/// A header field value a handler may return beside its body: `([(name, value); N], body)`.
+///
+/// Implemented for `&'static str` (taken as is, without a copy, when it is visible ASCII), `String` and
+/// [`HeaderValue`]. A value with CR, LF or NUL in it is refused: the response becomes a 500, never a split one.
+pub trait IntoHeaderValue {
+    /// The value, or why it cannot be one.
+    fn into_header_value(self) -> Result<HeaderValue, InvalidHeaderValue>;
+}
+
+impl IntoHeaderValue for &'static str {
+    #[inline]
+    fn into_header_value(self) -> Result<HeaderValue, InvalidHeaderValue> {
+        // `from_static` takes visible ASCII, space and tab without copying (and panics on anything else).
+        if self
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) || b == b'\t')
+        {
+            Ok(HeaderValue::from_static(self))
+        } else {
+            HeaderValue::from_str(self)
+        }
+    }
+}
+
+impl IntoHeaderValue for String {
+    fn into_header_value(self) -> Result<HeaderValue, InvalidHeaderValue> {
+        HeaderValue::try_from(self)
+    }
+}
+
+impl IntoHeaderValue for HeaderValue {
+    #[inline]
+    fn into_header_value(self) -> Result<HeaderValue, InvalidHeaderValue> {
+        Ok(self)
+    }
+}
+
+/// Sets `fields` on `res` (later values of a name replace earlier ones), or turns it into a 500 when a value is
+/// invalid.
+fn with_fields<V: IntoHeaderValue, const N: usize>(
+    mut res: Response,
+    fields: [(HeaderName, V); N],
+) -> Response {
+    for (name, value) in fields {
+        match value.into_header_value() {
+            Ok(v) => {
+                // Cannot fail: the value is already a `HeaderValue`.
+                let _ = res.insert_header(name, v);
+            }
+            Err(_) => {
+                tracing::error!(field = %name, "a handler returned an invalid header value; answering 500");
+                return Response::text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the handler returned an invalid header value\n",
+                );
+            }
+        }
+    }
+    res
+}
+
+impl<T: IntoResponse, V: IntoHeaderValue, const N: usize> IntoResponse
+    for ([(HeaderName, V); N], T)
+{
+    #[inline]
+    fn into_response(self) -> Response {
+        with_fields(self.1.into_response(), self.0)
+    }
+}
+
+impl<T: IntoResponse, V: IntoHeaderValue, const N: usize> IntoResponse
+    for (StatusCode, [(HeaderName, V); N], T)
+{
+    #[inline]
+    fn into_response(self) -> Response {
+        with_fields(self.2.into_response().with_status(self.0), self.1)
     }
 }
 
@@ -193,5 +279,68 @@ impl IntoResponse for Redirect {
             }
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_arrays_replace_the_content_type_and_add_fields() {
+        let res = ([(header::CONTENT_TYPE, "text/plain")], "hi").into_response();
+        assert_eq!(res.content_type().unwrap(), "text/plain");
+        assert_eq!(res.headers().count(), 1);
+
+        let res = (
+            StatusCode::ACCEPTED,
+            [
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::CACHE_CONTROL, "no-store"),
+                (header::VARY, "accept"),
+            ],
+            Html("<p>x</p>"),
+        )
+            .into_response();
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        // A name given twice keeps the later value, as `insert_header` does.
+        assert_eq!(res.header("cache-control").unwrap(), "no-store");
+        assert_eq!(res.header("vary").unwrap(), "accept");
+        assert_eq!(res.content_type().unwrap(), "text/html; charset=utf-8");
+        assert_eq!(res.headers().count(), 3);
+    }
+
+    #[test]
+    fn header_values_of_every_kind() {
+        // Visible ASCII, space and tab: taken without a copy.
+        assert_eq!("a b\tc".into_header_value().unwrap(), "a b\tc");
+        // obs-text (bytes >= 0x80) is a valid field value, though not `from_static`'s.
+        assert_eq!(
+            "café".into_header_value().unwrap().as_bytes(),
+            "café".as_bytes()
+        );
+        assert_eq!(
+            String::from("x").into_header_value().unwrap(),
+            HeaderValue::from_static("x")
+        );
+        for bad in ["a\r\nb", "a\nb", "a\0b", "\x7f"] {
+            assert!(bad.into_header_value().is_err(), "{bad:?}");
+            assert!(String::from(bad).into_header_value().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_header_value_is_a_500_without_the_field() {
+        let res = ([(header::LOCATION, "/a\r\nset-cookie: x=1")], "body").into_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(res.header("location").is_none());
+        assert!(res.header("set-cookie").is_none());
+        let res = (
+            StatusCode::CREATED,
+            [(header::LOCATION, String::from("\n"))],
+            "body",
+        )
+            .into_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

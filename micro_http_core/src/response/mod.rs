@@ -6,7 +6,7 @@ mod into_response;
 
 pub(crate) use encode::{encode_head, ConnectionField, Framing, HeadPrefix};
 pub(crate) use head_cache::encode_head_cached;
-pub use into_response::{Html, IntoResponse, Redirect};
+pub use into_response::{Html, IntoHeaderValue, IntoResponse, Redirect};
 
 use std::fmt;
 use std::io;
