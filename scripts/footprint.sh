@@ -19,6 +19,8 @@
 # servers, user time per request under wrk follows lines or runs (R² 0.98) more closely than instructions
 # (0.91); runs also predict a change that only lines did not (BENCHMARKS.md, "Footprint"). Deterministic: the
 # same binary gives the same counts to within a line or two.
+# FP_CONNS and FP_REQUESTS change the load (default 1 connection, 400 requests); with several connections a
+# period holds several requests, and the medians above are per period, not per request.
 # Needs valgrind, python3, taskset, ss, nm; glibc (the marker is its `epoll_wait`).
 set -eu
 NAME=$1 BIN=$(readlink -f "$2") MODE=${3:-}  # absolute: it is matched against /proc/PID/maps
@@ -33,7 +35,7 @@ for _ in $(seq 300); do ss -ltn | grep -q ":$PORT " && break; sleep 0.2; done
 # valgrind runs the program in its own process (the tool's), whose maps give the load addresses
 VP=$(pgrep -n -f "lackey.*$BIN")
 cp "/proc/$VP/maps" "$OUT/$NAME.maps"
-taskset -c 1 python3 "$BENCH/fixedload.py" --port "$PORT" --requests 400 --conns 1 --paths "${PATHNAME:-plaintext}" \
+taskset -c 1 python3 "$BENCH/fixedload.py" --port "$PORT" --requests ${FP_REQUESTS:-400} --conns ${FP_CONNS:-1} --paths "${PATHNAME:-plaintext}" \
   --warmup 100 >/dev/null
 kill -KILL "$VP" 2>/dev/null || true
 wait $V 2>/dev/null || true

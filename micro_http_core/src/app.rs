@@ -374,55 +374,48 @@ impl Service {
     }
 
     /// Finds what answers `req`, setting its path parameters, body limit and state.
+    ///
+    /// The usual request (a path without parameters, a method it has) is answered here; everything else is
+    /// handed to functions that are not inlined, so that this one, which every request runs, stays a few cache
+    /// lines of straight code (BENCHMARKS.md, "Footprint").
     pub(crate) fn resolve(&self, req: &mut Request) -> Resolved {
         if !self.state.is_empty() {
             req.set_state(self.state.clone());
         }
         req.set_body_limit(self.limits.max_body_bytes);
-        let method = req.method_ref().clone();
+        let method = req.method_ref();
+        if !is_standard(method) {
+            return not_implemented();
+        }
         // An exact route is found from the path's bytes; only a parameterised one needs the path as `str`.
-        let raw = req.path_bytes();
-        if raw == b"*" {
+        let Some(id) = self.router.exact(req.path_bytes()) else {
+            return self.resolve_pattern(req);
+        };
+        match self.method_route(id, method) {
+            Some(idx) => {
+                req.set_body_limit(self.routes[idx].body_limit);
+                Resolved::Route(idx)
+            }
+            None => self.no_method(id, method),
+        }
+    }
+
+    /// [`resolve`](Self::resolve) for a path no exact route has: `OPTIONS *`, a parameterised route, or none.
+    #[inline(never)]
+    fn resolve_pattern(&self, req: &mut Request) -> Resolved {
+        if req.path_bytes() == b"*" {
             // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
             return Resolved::Direct(Box::new(Response::new(StatusCode::NO_CONTENT).with_header(
                 header::ALLOW,
                 HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
             )));
         }
-        if !is_standard(&method) {
-            return Resolved::Direct(Box::new(Response::text(
-                StatusCode::NOT_IMPLEMENTED,
-                "method not implemented\n",
-            )));
-        }
-        let (id, captures) = match self.router.exact(raw) {
-            Some(id) => (id, Vec::new()),
-            None => match self.router.at(req.path()) {
-                Some(found) => found,
-                None => return Resolved::NotFound,
-            },
+        let Some((id, captures)) = self.router.at(req.path()) else {
+            return Resolved::NotFound;
         };
-        let entry = &self.paths[id];
-        let found = entry
-            .methods
-            .iter()
-            .find(|(m, _)| *m == method)
-            .or_else(|| {
-                // RFC 9110 §9.3.2: HEAD is GET without the body.
-                (method == Method::HEAD)
-                    .then(|| entry.methods.iter().find(|(m, _)| *m == Method::GET))
-                    .flatten()
-            })
-            .map(|&(_, idx)| idx)
-            .or(entry.any);
-        let Some(idx) = found else {
-            let mut res = if method == Method::OPTIONS {
-                Response::new(StatusCode::NO_CONTENT)
-            } else {
-                Response::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
-            };
-            res.append_header(header::ALLOW, entry.allow.clone());
-            return Resolved::Direct(Box::new(res));
+        let method = req.method_ref();
+        let Some(idx) = self.method_route(id, method) else {
+            return self.no_method(id, method);
         };
         if !captures.is_empty() {
             let path = req.path();
@@ -447,6 +440,37 @@ impl Service {
         }
         req.set_body_limit(self.routes[idx].body_limit);
         Resolved::Route(idx)
+    }
+
+    /// The route of path `id` for `method`: its own, GET's for HEAD (RFC 9110 §9.3.2: HEAD is GET without the
+    /// body), else the path's any-method route.
+    #[inline]
+    fn method_route(&self, id: PathId, method: &Method) -> Option<usize> {
+        let entry = &self.paths[id];
+        entry
+            .methods
+            .iter()
+            .find(|(m, _)| m == method)
+            .or_else(|| {
+                (*method == Method::HEAD)
+                    .then(|| entry.methods.iter().find(|(m, _)| *m == Method::GET))
+                    .flatten()
+            })
+            .map(|&(_, idx)| idx)
+            .or(entry.any)
+    }
+
+    /// Path `id` has no route for `method`: 405 with `Allow`, or the automatic answer to OPTIONS.
+    #[cold]
+    #[inline(never)]
+    fn no_method(&self, id: PathId, method: &Method) -> Resolved {
+        let mut res = if *method == Method::OPTIONS {
+            Response::new(StatusCode::NO_CONTENT)
+        } else {
+            Response::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
+        };
+        res.append_header(header::ALLOW, self.paths[id].allow.clone());
+        Resolved::Direct(Box::new(res))
     }
 
     /// Runs what `resolved` names for `req`; panics in handlers become 500.
@@ -474,6 +498,16 @@ impl Service {
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
+}
+
+/// 501 for a method no route can have.
+#[cold]
+#[inline(never)]
+fn not_implemented() -> Resolved {
+    Resolved::Direct(Box::new(Response::text(
+        StatusCode::NOT_IMPLEMENTED,
+        "method not implemented\n",
+    )))
 }
 
 fn is_standard(m: &Method) -> bool {

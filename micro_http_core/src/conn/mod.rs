@@ -204,54 +204,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let mut req = Request::from_head(head, self.peer);
         let log = started.map(|t| (req.method(), req.path().to_string(), t));
         let resolved = self.service.resolve(&mut req);
-        let limit = req.body_limit();
 
-        // Body framing: take a body that is already buffered, refuse one that is too large, stream the rest.
-        let mut pump = None;
-        match framing {
-            BodyFraming::None => {}
-            BodyFraming::Length(n) if n > limit => {
-                let e = HttpError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("request body of {n} bytes exceeds the limit of {limit} bytes"),
-                );
-                return Box::pin(self.refuse(e, is_head, log)).await;
-            }
-            BodyFraming::Length(n) if self.rbuf.len() as u64 >= n => {
-                req.set_body(Body::from_bytes(self.rbuf.split_to(n as usize).freeze()));
-            }
-            BodyFraming::Length(n) => {
-                let (body, feed) = Body::streaming(limit);
-                req.set_body(body);
-                pump = Some(Box::new(BodyPump::new(
-                    feed,
-                    BodyDecoder::Length(n),
-                    expect_continue,
-                    limit,
-                )));
-            }
-            BodyFraming::Chunked => {
-                match chunked::decode_complete(&mut self.rbuf, self.service.limits.chunked(), limit)
-                {
-                    Ok(Some(body)) => req.set_body(Body::from_bytes(body)),
-                    Ok(None) => {
-                        let (body, feed) = Body::streaming(limit);
-                        req.set_body(body);
-                        let decoder = ChunkedDecoder::new(self.service.limits.chunked());
-                        pump = Some(Box::new(BodyPump::new(
-                            feed,
-                            BodyDecoder::Chunked(decoder),
-                            expect_continue,
-                            limit,
-                        )));
-                    }
-                    Err(e) => {
-                        let e = chunked_error(e, limit);
-                        return Box::pin(self.refuse(e, is_head, log)).await;
-                    }
-                }
-            }
-        }
+        // The usual request has no body; framing one is `take_body`'s, out of line.
+        let pump = match framing {
+            BodyFraming::None => None,
+            framing => match self.take_body(framing, &mut req, expect_continue) {
+                Ok(pump) => pump,
+                Err(e) => return Box::pin(self.refuse(e, is_head, log)).await,
+            },
+        };
 
         if pump.is_some() && expect_continue {
             // A `100 Continue` goes straight to the socket: the responses queued before it must go first, or the
@@ -303,7 +264,62 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         Ok(None)
     }
 
-    /// Runs the handler while feeding it the body as it arrives; then drains what it left unread if that is
+    /// Takes a body that is already buffered, refuses one that is too large (`Err`), or sets up the pump that
+    /// feeds the rest to the handler as it arrives. Not inlined: most requests have no body, and this code would
+    /// lie among `answer`'s hot path (BENCHMARKS.md, "Footprint").
+    #[inline(never)]
+    fn take_body(
+        &mut self,
+        framing: BodyFraming,
+        req: &mut Request,
+        expect_continue: bool,
+    ) -> Result<Option<Box<BodyPump>>, HttpError> {
+        let limit = req.body_limit();
+        match framing {
+            BodyFraming::None => Ok(None),
+            BodyFraming::Length(n) if n > limit => Err(HttpError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body of {n} bytes exceeds the limit of {limit} bytes"),
+            )),
+            BodyFraming::Length(n) if self.rbuf.len() as u64 >= n => {
+                req.set_body(Body::from_bytes(self.rbuf.split_to(n as usize).freeze()));
+                Ok(None)
+            }
+            BodyFraming::Length(n) => {
+                let (body, feed) = Body::streaming(limit);
+                req.set_body(body);
+                Ok(Some(Box::new(BodyPump::new(
+                    feed,
+                    BodyDecoder::Length(n),
+                    expect_continue,
+                    limit,
+                ))))
+            }
+            BodyFraming::Chunked => {
+                match chunked::decode_complete(&mut self.rbuf, self.service.limits.chunked(), limit)
+                {
+                    Ok(Some(body)) => {
+                        req.set_body(Body::from_bytes(body));
+                        Ok(None)
+                    }
+                    Ok(None) => {
+                        let (body, feed) = Body::streaming(limit);
+                        req.set_body(body);
+                        let decoder = ChunkedDecoder::new(self.service.limits.chunked());
+                        Ok(Some(Box::new(BodyPump::new(
+                            feed,
+                            BodyDecoder::Chunked(decoder),
+                            expect_continue,
+                            limit,
+                        ))))
+                    }
+                    Err(e) => Err(chunked_error(e, limit)),
+                }
+            }
+        }
+    }
+
+    /// Runs the handler while feeding it the body as it arrives;    /// Runs the handler while feeding it the body as it arrives; then drains what it left unread if that is
     /// small. Returns the response and whether the connection is still framed (else it must close).
     async fn call_streaming(
         &mut self,

@@ -31,6 +31,37 @@ const fn target_class(stop: u8) -> [bool; 256] {
     t
 }
 
+/// The five classes above as bits of one table: whichever class a lookup tests, it lands in the same lines (the
+/// two of ASCII, for the usual head), where five tables of 256 `bool`s took a line or two each per request, each
+/// a separate fetch (`scripts/footprint.sh`, BENCHMARKS.md). Built from the tables, which stay the definitions.
+mod class {
+    pub(super) const PATH: u8 = 1;
+    pub(super) const QUERY: u8 = 2;
+    pub(super) const TOKEN: u8 = 4;
+    pub(super) const HOST: u8 = 8;
+    pub(super) const VALUE: u8 = 16;
+
+    pub(super) static TABLE: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = ((super::PATH[b] as u8) * PATH)
+                | ((super::QUERY[b] as u8) * QUERY)
+                | ((super::TOKEN[b] as u8) * TOKEN)
+                | ((super::HOST[b] as u8) * HOST)
+                | ((super::VALUE[b] as u8) * VALUE);
+            b += 1;
+        }
+        t
+    };
+}
+
+/// `b` is in `class` (bits of [`class::TABLE`]).
+#[inline(always)]
+fn holds(class: u8, b: u8) -> bool {
+    class::TABLE[usize::from(b)] & class != 0
+}
+
 const HTTP11: u64 = u64::from_le_bytes(*b"HTTP/1.1");
 const HTTP10: u64 = u64::from_le_bytes(*b"HTTP/1.0");
 
@@ -38,8 +69,8 @@ const HTTP10: u64 = u64::from_le_bytes(*b"HTTP/1.0");
 /// of `buf`. Sixteen bytes a step while that many remain (each tested in turn, so the step ends where the span
 /// does), then byte by byte: fewer loop tests than one byte a step for paths and names (BENCHMARKS.md).
 #[inline(always)]
-fn skip(buf: &[u8], mut i: usize, class: &[bool; 256]) -> Option<usize> {
-    let holds = |b: u8| class[usize::from(b)];
+fn skip(buf: &[u8], mut i: usize, class: u8) -> Option<usize> {
+    let holds = |b: u8| holds(class, b);
     while let Some(chunk) = buf.get(i..).and_then(|r| r.first_chunk::<16>()) {
         for (k, &b) in chunk.iter().enumerate() {
             if !holds(b) {
@@ -62,15 +93,10 @@ fn skip(buf: &[u8], mut i: usize, class: &[bool; 256]) -> Option<usize> {
 /// eight are then tested one by one, so the answer is always `skip`'s. Used for field values only: on paths and
 /// names, which are short, the word test cost more than it saved (BENCHMARKS.md).
 #[inline(always)]
-fn skip_words(
-    buf: &[u8],
-    mut i: usize,
-    class: &[bool; 256],
-    clean: impl Fn(u64) -> bool,
-) -> Option<usize> {
+fn skip_words(buf: &[u8], mut i: usize, class: u8, clean: impl Fn(u64) -> bool) -> Option<usize> {
     while let Some(word) = buf.get(i..).and_then(|r| r.first_chunk::<8>()) {
         if !clean(u64::from_le_bytes(*word)) {
-            if let Some(k) = word.iter().position(|&b| !class[usize::from(b)]) {
+            if let Some(k) = word.iter().position(|&b| !holds(class, b)) {
                 return Some(i + k);
             }
         }
@@ -124,10 +150,10 @@ pub(super) fn parse(buf: &[u8], limits: &Limits) -> Option<(Parsed, usize)> {
     if buf.get(target_at) != Some(&b'/') {
         return None;
     }
-    let mut end = skip(buf, target_at + 1, &PATH)?;
+    let mut end = skip(buf, target_at + 1, class::PATH)?;
     let query_at = if buf[end] == b'?' {
         let q = end;
-        end = skip(buf, q + 1, &QUERY)?;
+        end = skip(buf, q + 1, class::QUERY)?;
         Some(q)
     } else {
         None
@@ -153,7 +179,7 @@ pub(super) fn parse(buf: &[u8], limits: &Limits) -> Option<(Parsed, usize)> {
             i += 2;
             break;
         }
-        let colon = skip(buf, i, &TOKEN)?;
+        let colon = skip(buf, i, class::TOKEN)?;
         if colon == i || buf[colon] != b':' {
             return None;
         }
@@ -164,10 +190,10 @@ pub(super) fn parse(buf: &[u8], limits: &Limits) -> Option<(Parsed, usize)> {
         }
         // A Host value is read with the Host class first: one pass both finds its end and checks it.
         let host = name.len() == 4 && is_name(name, b"host");
-        let mut e = if host { skip(buf, v, &HOST)? } else { v };
+        let mut e = if host { skip(buf, v, class::HOST)? } else { v };
         let host_ok = host && buf[e] == b'\r';
         if !host_ok {
-            e = skip_words(buf, e, &VALUE, clean_value)?;
+            e = skip_words(buf, e, class::VALUE, clean_value)?;
         }
         if buf.get(e..e + 2)? != b"\r\n" {
             return None;
@@ -292,6 +318,18 @@ mod tests {
             ..Limits::default()
         };
         assert!(parse(b"GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n\r\n", &tight).is_none());
+    }
+
+    #[test]
+    fn the_merged_table_holds_each_class_exactly() {
+        for b in 0..=255u8 {
+            let i = usize::from(b);
+            assert_eq!(holds(class::PATH, b), PATH[i], "{b:#x}");
+            assert_eq!(holds(class::QUERY, b), QUERY[i], "{b:#x}");
+            assert_eq!(holds(class::TOKEN, b), TOKEN[i], "{b:#x}");
+            assert_eq!(holds(class::HOST, b), HOST[i], "{b:#x}");
+            assert_eq!(holds(class::VALUE, b), VALUE[i], "{b:#x}");
+        }
     }
 
     /// [`clean_value`] never passes a word holding a byte outside [`VALUE`], and passes every word inside it but
