@@ -319,7 +319,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
     }
 
-    /// Runs the handler while feeding it the body as it arrives;    /// Runs the handler while feeding it the body as it arrives; then drains what it left unread if that is
+    /// Runs the handler while feeding it the body as it arrives; then drains what it left unread if that is
     /// small. Returns the response and whether the connection is still framed (else it must close).
     async fn call_streaming(
         &mut self,
