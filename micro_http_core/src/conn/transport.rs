@@ -139,21 +139,27 @@ pub(crate) async fn read_buf<S: AsyncRead + Unpin>(
     io: &mut S,
     buf: &mut BytesMut,
 ) -> io::Result<usize> {
-    poll_fn(|cx| {
-        let dst = spare(buf);
-        let start = dst.as_ptr();
-        let mut filled = ReadBuf::uninit(dst);
-        std::task::ready!(Pin::new(&mut *io).poll_read(cx, &mut filled))?;
-        // A `poll_read` could swap in a buffer of its own; then its count says nothing about ours.
-        assert!(
-            std::ptr::eq(filled.filled().as_ptr(), start.cast()),
-            "poll_read replaced the read buffer"
-        );
-        let n = filled.filled().len();
-        commit(buf, n);
-        Poll::Ready(Ok(n))
-    })
-    .await
+    poll_fn(|cx| poll_read_buf(io, cx, buf)).await
+}
+
+/// [`read_buf`] as a poll function.
+pub(crate) fn poll_read_buf<S: AsyncRead + Unpin>(
+    io: &mut S,
+    cx: &mut Context<'_>,
+    buf: &mut BytesMut,
+) -> Poll<io::Result<usize>> {
+    let dst = spare(buf);
+    let start = dst.as_ptr();
+    let mut filled = ReadBuf::uninit(dst);
+    std::task::ready!(Pin::new(&mut *io).poll_read(cx, &mut filled))?;
+    // A `poll_read` could swap in a buffer of its own; then its count says nothing about ours.
+    assert!(
+        std::ptr::eq(filled.filled().as_ptr(), start.cast()),
+        "poll_read replaced the read buffer"
+    );
+    let n = filled.filled().len();
+    commit(buf, n);
+    Poll::Ready(Ok(n))
 }
 
 /// Writes what `io` takes of `data`, waiting until it takes something. (`AsyncWriteExt::write`.)
