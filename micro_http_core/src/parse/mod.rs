@@ -98,6 +98,19 @@ impl HeadParser {
                 }
             }
         }
+        self.parse_general(buf, limits, fresh)
+    }
+
+    /// [`parse`](Self::parse) for a head the fast reader did not take whole: incomplete, unusual, refused, or
+    /// arrived in pieces. Not inlined: the usual head never comes here, and this code (with a second copy of the
+    /// fast reader) would lie among the hot path's lines (BENCHMARKS.md, "Footprint").
+    #[inline(never)]
+    fn parse_general(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+        fresh: bool,
+    ) -> Result<Option<RequestHead>, HttpError> {
         let Some(end) = find_head_end(buf, self.scanned.saturating_sub(3)) else {
             self.scanned = buf.len();
             check_incomplete(buf, limits)?;
