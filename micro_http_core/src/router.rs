@@ -34,7 +34,7 @@ impl Hasher for PathHasher {
 }
 
 /// Up to this many exact paths are looked up by comparison rather than by hash.
-const FEW: usize = 8;
+pub(crate) const FEW: usize = 8;
 
 /// Index of a path pattern in the router.
 pub type PathId = usize;
@@ -216,6 +216,11 @@ impl Router {
 }
 
 impl Router {
+    /// Every exact path (no parameters) with its id, in no particular order.
+    pub(crate) fn exact_paths(&self) -> impl Iterator<Item = (&[u8], PathId)> {
+        self.exact.iter().map(|(p, &id)| (&**p, id))
+    }
+
     /// The pattern without parameters that is exactly `path`, if any: the common case, answered from the path's
     /// bytes alone.
     pub fn exact(&self, path: &[u8]) -> Option<PathId> {
