@@ -411,13 +411,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         let logs = tracing::enabled!(tracing::Level::INFO);
         let started = if logs { Some(Instant::now()) } else { None };
-        let mut answering = Answering {
-            is_head: head.method == Method::HEAD,
-            http11: head.version == Version::Http11,
-            keep_alive: head.keep_alive && !self.shutdown.is_set(),
-            linger: false,
-            log: None,
-        };
+        let mut answering = self.answering(&head);
         let mut req = Request::from_head(head, self.peer);
         if let Some(t) = started {
             answering.log = access_entry(&req, t);
@@ -444,6 +438,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             log_access(&mut answering, status);
         }
         self.next_step(&answering)
+    }
+
+    /// What answering `head` starts from.
+    fn answering(&self, head: &crate::parse::RequestHead) -> Answering {
+        Answering {
+            is_head: head.method == Method::HEAD,
+            http11: head.version == Version::Http11,
+            keep_alive: head.keep_alive && !self.shutdown.is_set(),
+            linger: false,
+            log: None,
+        }
     }
 
     /// After a response is queued: whether the batch must be written, and whether the connection goes on.
@@ -490,13 +495,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let started = tracing::enabled!(tracing::Level::INFO).then(Instant::now);
         let expect_continue = head.expect_continue;
         let framing = head.framing;
-        let mut answering = Answering {
-            is_head: head.method == Method::HEAD,
-            http11: head.version == Version::Http11,
-            keep_alive: head.keep_alive && !self.shutdown.is_set(),
-            linger: false,
-            log: None,
-        };
+        let mut answering = self.answering(&head);
 
         let mut req = Request::from_head(head, self.peer);
         let log = started.map(|t| (req.method(), req.path().to_string(), t));
