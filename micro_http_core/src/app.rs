@@ -702,6 +702,21 @@ mod hot_paths {
         }
     }
 
+    /// Every method on every path: `app`'s table answers as the router and the paths' entries do (the same app
+    /// built again with its table emptied). Gives the service with the table.
+    fn agrees_with_the_general_way(app: impl Fn() -> App) -> Service {
+        let hot = Service::build(app()).unwrap();
+        let mut general = Service::build(app()).unwrap();
+        general.hot = Box::new([]);
+        general.hot_complete = false;
+        for m in METHODS {
+            for p in PATHS {
+                assert_eq!(answer(&hot, m, p), answer(&general, m, p), "{m} {p}");
+            }
+        }
+        hot
+    }
+
     fn app() -> App {
         App::new()
             .route(Method::GET, "/", ok)
@@ -735,20 +750,12 @@ mod hot_paths {
     /// Every method on every path: the hot table answers as the router and the paths' entries do.
     #[test]
     fn hot_paths_answer_as_the_general_way() {
-        let hot = Service::build(app()).unwrap();
+        let hot = agrees_with_the_general_way(app);
         assert!(!hot.hot.is_empty(), "this app's short exact paths are hot");
         assert!(
             !hot.hot_complete,
             "one exact path is too long for the table"
         );
-        let mut general = Service::build(app()).unwrap();
-        general.hot = Box::new([]);
-        general.hot_complete = false;
-        for m in METHODS {
-            for p in PATHS {
-                assert_eq!(answer(&hot, m, p), answer(&general, m, p), "{m} {p}");
-            }
-        }
         // The table's own answers, spelled out for a few.
         assert_eq!(
             answer(&hot, "HEAD", "/plaintext"),
@@ -769,16 +776,8 @@ mod hot_paths {
                 .route(Method::GET, "/users/{id}", ok)
                 .any("/anything", ok)
         };
-        let hot = Service::build(short()).unwrap();
+        let hot = agrees_with_the_general_way(short);
         assert!(hot.hot_complete);
-        let mut general = Service::build(short()).unwrap();
-        general.hot = Box::new([]);
-        general.hot_complete = false;
-        for m in METHODS {
-            for p in PATHS {
-                assert_eq!(answer(&hot, m, p), answer(&general, m, p), "{m} {p}");
-            }
-        }
     }
 
     /// More exact paths than the router compares one by one: no table, the hash map as before.
