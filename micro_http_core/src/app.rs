@@ -492,7 +492,8 @@ impl Service {
                 HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
             )));
         }
-        let Some((id, captures)) = self.router.at(req.path()) else {
+        // `resolve` found no exact route for this path (or knows from the complete hot table there is none).
+        let Some((id, captures)) = self.router.at_pattern(req.path()) else {
             return Resolved::NotFound;
         };
         let method = req.method_ref();
@@ -502,12 +503,16 @@ impl Service {
         if !captures.is_empty() {
             let path = req.path();
             let mut params: Params = Vec::with_capacity(captures.len());
-            for (name, &(a, b)) in self.routes[idx].names.iter().zip(&captures) {
+            for (name, &(a, b)) in self.routes[idx].names.iter().zip(captures.iter()) {
                 let raw = &path[a..b];
                 match percent_encoding::percent_decode_str(raw).decode_utf8() {
                     Ok(v) => params.push(Param {
                         name: name.clone(),
-                        value: v.into_owned(),
+                        // Most values have nothing to decode: they stay where they are in the path.
+                        decoded: match v {
+                            std::borrow::Cow::Borrowed(_) => None,
+                            std::borrow::Cow::Owned(v) => Some(v.into_boxed_str()),
+                        },
                         raw: (a, b),
                     }),
                     Err(_) => {
@@ -791,5 +796,50 @@ mod hot_paths {
         assert!(service.hot.is_empty() && !service.hot_complete);
         assert!(answer(&service, "GET", "/p3").starts_with("route 3"));
         assert_eq!(answer(&service, "GET", "/p99"), "404");
+    }
+
+    /// Path parameters: a value with nothing to decode is read from the path, an encoded one is decoded once, the
+    /// raw form stays reachable, and more parameters than the router holds in place keep their order.
+    #[test]
+    fn params_are_decoded_only_when_encoded() {
+        let service = Service::build(
+            App::new()
+                .route(Method::GET, "/users/{id}/posts/{title}", ok)
+                .route(Method::GET, "/{a}/{b}/{c}/{d}/{e}/{f}", ok)
+                .route(Method::GET, "/files/{*rest}", ok),
+        )
+        .unwrap();
+        let resolved = |path: &str| {
+            let mut req = request(&service, "GET", path).unwrap();
+            assert!(
+                matches!(service.resolve(&mut req), Resolved::Route(_)),
+                "{path}"
+            );
+            req
+        };
+        let req = resolved("/users/7/posts/hello%20w%C3%B6rld");
+        let params: Vec<(&str, &str)> = req.params().collect();
+        assert_eq!(params, [("id", "7"), ("title", "hello wörld")]);
+        assert_eq!(req.param("title"), Some("hello wörld"));
+        assert_eq!(req.raw_param("title"), Some("hello%20w%C3%B6rld"));
+        // Only the encoded value was copied out of the path.
+        assert_eq!(req.params_decoded(), [false, true]);
+        assert_eq!(req.param("nope"), None);
+
+        let req = resolved("/1/2/3/4%2F/5/six");
+        let values: Vec<&str> = req.params().map(|(_, v)| v).collect();
+        assert_eq!(values, ["1", "2", "3", "4/", "5", "six"]);
+        assert_eq!(req.raw_param("d"), Some("4%2F"));
+
+        let req = resolved("/files/a/b%20c.txt");
+        assert_eq!(req.param("rest"), Some("a/b c.txt"));
+        assert_eq!(req.last_raw_param(), Some("a/b%20c.txt"));
+
+        // Not UTF-8 once decoded: 400, before any handler.
+        let mut req = request(&service, "GET", "/users/7/posts/%FF").unwrap();
+        match service.resolve(&mut req) {
+            Resolved::Direct(res) => assert_eq!(res.status(), StatusCode::BAD_REQUEST),
+            _ => panic!("an undecodable parameter is refused"),
+        }
     }
 }

@@ -36,10 +36,20 @@ impl StateMap {
 #[derive(Debug, Clone)]
 pub(crate) struct Param {
     pub(crate) name: Arc<str>,
-    /// Percent-decoded.
-    pub(crate) value: String,
+    /// The value percent-decoded, when decoding changed it; else the value is the raw range of the path.
+    pub(crate) decoded: Option<Box<str>>,
     /// Where it is in [`Request::path`], still encoded.
     pub(crate) raw: (usize, usize),
+}
+
+impl Param {
+    /// The percent-decoded value, from `path`, the path it was captured from.
+    fn value<'a>(&'a self, path: &'a str) -> &'a str {
+        match &self.decoded {
+            Some(v) => v,
+            None => path.get(self.raw.0..self.raw.1).unwrap_or(""),
+        }
+    }
 }
 
 /// Path parameters captured by the router, in path order.
@@ -160,12 +170,13 @@ impl Request {
         self.params
             .iter()
             .find(|p| &*p.name == name)
-            .map(|p| p.value.as_str())
+            .map(|p| p.value(self.path()))
     }
 
     /// Every path parameter as `(name, value)`, in path order.
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.params.iter().map(|p| (&*p.name, p.value.as_str()))
+        let path = self.path();
+        self.params.iter().map(move |p| (&*p.name, p.value(path)))
     }
 
     /// The path parameter `name` as sent, still percent-encoded (for code that must decode exactly once
@@ -183,6 +194,12 @@ impl Request {
         (p.raw.1 == path.len())
             .then(|| path.get(p.raw.0..p.raw.1))
             .flatten()
+    }
+
+    /// For each parameter, whether its value was decoded into a copy (else it is read from the path).
+    #[cfg(test)]
+    pub(crate) fn params_decoded(&self) -> Vec<bool> {
+        self.params.iter().map(|p| p.decoded.is_some()).collect()
     }
 
     pub(crate) fn set_params(&mut self, params: Params) {

@@ -130,8 +130,50 @@ pub fn parse_pattern(pattern: &str) -> Result<Vec<Segment<'_>>, PatternError> {
     Ok(segments)
 }
 
-/// Ranges (byte offsets into the matched path) of the captured parameters, in pattern order.
-pub type Captures = Vec<(usize, usize)>;
+/// Ranges (byte offsets into the matched path) of the captured parameters, in pattern order; a slice of them
+/// through `Deref`. Up to [`Captures::INLINE`] are held in place, so finding a route allocates nothing (more
+/// than that spill to the heap).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Captures {
+    len: usize,
+    inline: [(usize, usize); Captures::INLINE],
+    spill: Vec<(usize, usize)>,
+}
+
+impl Captures {
+    /// How many ranges are held without an allocation.
+    pub const INLINE: usize = 4;
+
+    fn push(&mut self, range: (usize, usize)) {
+        if self.len < Self::INLINE {
+            self.inline[self.len] = range;
+        } else {
+            if self.len == Self::INLINE {
+                self.spill.extend_from_slice(&self.inline);
+            }
+            self.spill.push(range);
+        }
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for Captures {
+    type Target = [(usize, usize)];
+
+    fn deref(&self) -> &[(usize, usize)] {
+        if self.len <= Self::INLINE {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+}
+
+impl fmt::Debug for Captures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 /// A set of path patterns, each with a [`PathId`].
 #[derive(Default)]
@@ -196,21 +238,24 @@ impl Router {
     /// Literal segments win over parameters, parameters over catch-alls.
     pub fn at(&self, path: &str) -> Option<(PathId, Captures)> {
         if let Some(id) = self.exact(path.as_bytes()) {
-            return Some((id, Vec::new()));
+            return Some((id, Captures::default()));
         }
+        self.at_pattern(path)
+    }
+
+    /// [`at`](Self::at) for a path known not to be an exact one: the parameterised patterns only.
+    pub(crate) fn at_pattern(&self, path: &str) -> Option<(PathId, Captures)> {
+        let mut captures = Captures::default();
         let Ok(matched) = self.dynamic.at(path) else {
             let &id = self.empty_catch_all.get(path)?;
-            return Some((id, vec![(path.len(), path.len())]));
+            captures.push((path.len(), path.len()));
+            return Some((id, captures));
         };
-        let captures = matched
-            .params
-            .iter()
-            .map(|(_, value)| {
-                // Each value is a slice of `path`: its position is what the raw (encoded) parameter needs.
-                let start = value.as_ptr() as usize - path.as_ptr() as usize;
-                (start, start + value.len())
-            })
-            .collect();
+        for (_, value) in matched.params.iter() {
+            // Each value is a slice of `path`: its position is what the raw (encoded) parameter needs.
+            let start = value.as_ptr() as usize - path.as_ptr() as usize;
+            captures.push((start, start + value.len()));
+        }
         Some((*matched.value, captures))
     }
 }
@@ -289,6 +334,30 @@ mod tests {
             assert_eq!(r.exact(b"/p"), None);
             assert_eq!(r.exact(b"/pxx99"), None);
         }
+    }
+
+    /// Past the ranges held in place, captures spill to the heap in order.
+    #[test]
+    fn many_captures_spill_in_order() {
+        let r = router(&[
+            "/{a}/{b}/{c}/{d}/{e}/{f}",
+            "/{a}/{b}/{c}/{d}",
+            "/x/{*rest}",
+            "/y/{*rest}",
+        ]);
+        assert_eq!(
+            at(&r, "/1/22/333/4/55/6"),
+            Some((0, vec!["1", "22", "333", "4", "55", "6"]))
+        );
+        assert_eq!(at(&r, "/1/2/3/4"), Some((1, vec!["1", "2", "3", "4"])));
+        assert_eq!(at(&r, "/x/a/b"), Some((2, vec!["a/b"])));
+        assert_eq!(at(&r, "/y/"), Some((3, vec![""])));
+        let (_, caps) = r.at("/1/22/333/4/55/6").unwrap();
+        assert_eq!(caps.len(), 6);
+        assert_eq!(
+            format!("{caps:?}"),
+            "[(1, 2), (3, 5), (6, 9), (10, 11), (12, 14), (15, 16)]"
+        );
     }
 
     #[test]
