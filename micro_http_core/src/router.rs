@@ -169,6 +169,44 @@ impl std::ops::Deref for Captures {
     }
 }
 
+impl<'a> IntoIterator for &'a Captures {
+    type Item = &'a (usize, usize);
+    type IntoIter = std::slice::Iter<'a, (usize, usize)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl IntoIterator for Captures {
+    type Item = (usize, usize);
+    type IntoIter = CapturesIntoIter;
+
+    fn into_iter(self) -> CapturesIntoIter {
+        CapturesIntoIter {
+            captures: self,
+            next: 0,
+        }
+    }
+}
+
+/// The ranges of [`Captures`], by value.
+#[derive(Debug)]
+pub struct CapturesIntoIter {
+    captures: Captures,
+    next: usize,
+}
+
+impl Iterator for CapturesIntoIter {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let range = self.captures.get(self.next).copied();
+        self.next += 1;
+        range
+    }
+}
+
 impl fmt::Debug for Captures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
@@ -354,6 +392,9 @@ mod tests {
         assert_eq!(at(&r, "/y/"), Some((3, vec![""])));
         let (_, caps) = r.at("/1/22/333/4/55/6").unwrap();
         assert_eq!(caps.len(), 6);
+        assert_eq!((&caps).into_iter().count(), 6);
+        let by_value: Vec<(usize, usize)> = caps.clone().into_iter().collect();
+        assert_eq!(by_value, &caps[..]);
         assert_eq!(
             format!("{caps:?}"),
             "[(1, 2), (3, 5), (6, 9), (10, 11), (12, 14), (15, 16)]"
