@@ -43,11 +43,16 @@ pub(crate) struct Param {
 }
 
 impl Param {
+    /// The value as sent, from `path`, the path it was captured from.
+    fn raw<'a>(&self, path: &'a str) -> Option<&'a str> {
+        path.get(self.raw.0..self.raw.1)
+    }
+
     /// The percent-decoded value, from `path`, the path it was captured from.
     fn value<'a>(&'a self, path: &'a str) -> &'a str {
         match &self.decoded {
             Some(v) => v,
-            None => path.get(self.raw.0..self.raw.1).unwrap_or(""),
+            None => self.raw(path).unwrap_or(""),
         }
     }
 }
@@ -167,10 +172,7 @@ impl Request {
 
     /// The path parameter `name` (e.g. `id` for `/users/{id}`), percent-decoded.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|p| &*p.name == name)
-            .map(|p| p.value(self.path()))
+        self.find_param(name).map(|p| p.value(self.path()))
     }
 
     /// Every path parameter as `(name, value)`, in path order.
@@ -182,8 +184,11 @@ impl Request {
     /// The path parameter `name` as sent, still percent-encoded (for code that must decode exactly once
     /// itself, like the static file service).
     pub fn raw_param(&self, name: &str) -> Option<&str> {
-        let p = self.params.iter().find(|p| &*p.name == name)?;
-        self.path().get(p.raw.0..p.raw.1)
+        self.find_param(name)?.raw(self.path())
+    }
+
+    fn find_param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| &*p.name == name)
     }
 
     /// The last path parameter as sent (the catch-all of `/static/{*path}`), still percent-encoded, if it
@@ -191,9 +196,7 @@ impl Request {
     pub(crate) fn last_raw_param(&self) -> Option<&str> {
         let p = self.params.last()?;
         let path = self.path();
-        (p.raw.1 == path.len())
-            .then(|| path.get(p.raw.0..p.raw.1))
-            .flatten()
+        (p.raw.1 == path.len()).then(|| p.raw(path)).flatten()
     }
 
     /// For each parameter, whether its value was decoded into a copy (else it is read from the path).
